@@ -1,0 +1,64 @@
+"""Quarters as a small value type: ``Quarter.parse("2026Q3")``, ordering, arithmetic, ranges."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[Qq]([1-4])\s*$")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Quarter:
+    """A calendar quarter; ordered by (year, q). ``Quarter(2026, 3)`` is written ``2026Q3``."""
+
+    year: int
+    q: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.q <= 4:
+            raise ValueError(f"quarter number must be 1-4, got {self.q}")
+
+    @classmethod
+    def parse(cls, text: object) -> "Quarter":
+        """Parse ``2026Q3`` (case-insensitive); raise ValueError with the expected form."""
+        if isinstance(text, Quarter):
+            return text
+        match = _QUARTER_RE.match(str(text)) if isinstance(text, (str, int)) else None
+        if not match:
+            raise ValueError(f"'{text}' is not a quarter; write it like 2026Q3")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def index(self) -> int:
+        """Quarters since year 0: consecutive quarters differ by exactly 1."""
+        return self.year * 4 + self.q - 1
+
+    @classmethod
+    def from_index(cls, index: int) -> "Quarter":
+        return cls(index // 4, index % 4 + 1)
+
+    def __add__(self, quarters: int) -> "Quarter":
+        return Quarter.from_index(self.index + int(quarters))
+
+    def __sub__(self, other: "Quarter | int") -> "Quarter | int":
+        """``q - 2`` is a Quarter; ``q1 - q2`` is the number of quarters between them."""
+        if isinstance(other, Quarter):
+            return self.index - other.index
+        return Quarter.from_index(self.index - int(other))
+
+    @property
+    def year_fraction(self) -> float:
+        """Mid-quarter as a decimal year (2026Q1 -> 2026.125), for plots and interpolation."""
+        return self.year + (self.q - 0.5) / 4
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    def __repr__(self) -> str:
+        return f"Quarter('{self}')"
+
+
+def quarter_range(start: Quarter, end: Quarter) -> list[Quarter]:
+    """All quarters from start to end inclusive (empty if end < start)."""
+    return [Quarter.from_index(i) for i in range(start.index, end.index + 1)]
+

@@ -1,0 +1,248 @@
+"""The scenario schema: strict pydantic models whose field docs are the reference docs.
+
+Units are in the field names. Every section may carry ``source`` (a string or a list) and
+``notes``; unknown keys are errors. Cross-references (fleet -> systems, demand -> models),
+quarters inside the horizon and similar checks live in :mod:`planner.checks`.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from planner.quarters import Quarter
+
+
+def _parse_quarter(value: object) -> Quarter:
+    if isinstance(value, bool) or not isinstance(value, (str, Quarter)):
+        raise ValueError(f"'{value}' is not a quarter; write it like 2026Q3")
+    return Quarter.parse(value)
+
+
+QuarterField = Annotated[
+    Quarter,
+    PlainValidator(_parse_quarter),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}Q[1-4]$", "examples": ["2026Q3"]}),
+]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+UnitInterval = Annotated[float, Field(gt=0, le=1)]
+PositiveInt = Annotated[int, Field(gt=0)]
+Source = Optional[Union[str, list[str]]]
+
+
+class Section(BaseModel):
+    """Base of every scenario section: strict types, no unknown keys, finite numbers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    source: Source = Field(None, description="Where the numbers of this section come from.")
+    notes: Optional[str] = Field(None, description="Free text for reviewers.")
+
+
+# ----------------------------------------------------------------------------- systems
+class Chip(Section):
+    """One accelerator package (a B200 is one chip of two dies). FLOP/s are dense peak rates."""
+
+    bf16_tflops: PositiveFloat = Field(description="Dense BF16 tensor TFLOP/s per chip.")
+    fp8_tflops: PositiveFloat = Field(description="Dense FP8 tensor TFLOP/s per chip.")
+    fp4_tflops: Optional[PositiveFloat] = Field(
+        None, description="Dense FP4 TFLOP/s per chip; omit when the chip has no FP4 rate "
+        "(4-bit weights then run at the FP8 rate).")
+    hbm_gb: PositiveFloat = Field(description="HBM capacity per chip, GB.")
+    hbm_tbps: PositiveFloat = Field(description="Peak HBM bandwidth per chip, TB/s.")
+    scaleup_gbps: PositiveFloat = Field(
+        description="Scale-up (NVLink/ICI/NeuronLink) bandwidth per chip, GB/s per direction "
+        "(vendor tables often quote both directions summed: halve those).")
+    scaleout_gbps: PositiveFloat = Field(
+        description="Scale-out NIC line rate per chip, Gb/s (bits), one direction.")
+    power_kw: PositiveFloat = Field(description="Chip TDP in kW (before PUE and host share).")
+
+
+class Capex(Section):
+    """Owned hardware: cost per chip-hour from capital, depreciation, power and other opex."""
+
+    usd_per_chip: PositiveFloat = Field(
+        description="All-in capital per chip: the chip's share of the system, network and install.")
+    life_years: PositiveFloat = Field(5.0, description="Depreciation life in years.")
+    cost_of_capital: NonNegFloat = Field(
+        0.0, description="Annual cost of capital (0.08 = 8 %); 0 gives straight-line depreciation.")
+    system_power_factor: Annotated[float, Field(ge=1)] = Field(
+        1.5, description="All-in system power per chip over chip TDP (CPU, network, cooling share "
+        "inside the rack).")
+    pue: Annotated[float, Field(ge=1)] = Field(1.2, description="Data-centre power usage effectiveness.")
+    usd_per_kwh: NonNegFloat = Field(0.08, description="Electricity price, $ per kWh.")
+    opex_fraction_per_year: NonNegFloat = Field(
+        0.05, description="Other operating cost per year as a fraction of capex (staff, space, "
+        "maintenance).")
+
+
+class Efficiency(Section):
+    """Achieved fractions of peak; overrides the calibrated defaults of the system's family."""
+
+    compute: UnitInterval = Field(description="Achieved fraction of peak FLOP/s, in (0, 1].")
+    memory: UnitInterval = Field(description="Achieved fraction of peak HBM bandwidth, in (0, 1].")
+
+
+class System(Section):
+    """One scale-up system type (HGX node, NVL72 rack, TPU pod slice, UltraServer)."""
+
+    name: Optional[str] = Field(None, description="Display name.")
+    vendor: Optional[str] = None
+    family: Optional[str] = Field(
+        None, description="Calibration family whose fitted efficiencies this system uses "
+        "(hopper, blackwell, rubin, tpu, trainium, amd, ampere); default: generic.")
+    status: Optional[Literal["shipping", "announced", "roadmap"]] = None
+    chips_per_domain: PositiveInt = Field(description="Chips in one scale-up domain.")
+    chip: Chip
+    usd_per_chip_hour: Optional[PositiveFloat] = Field(
+        None, description="Rental (or transfer) price per chip-hour; give this or `capex`.")
+    capex: Optional[Capex] = Field(None, description="Owned-hardware cost breakdown; give this "
+                                   "or `usd_per_chip_hour`.")
+    efficiency: Optional[Efficiency] = None
+    available_from: QuarterField = Field(description="First quarter the system can be delivered.")
+
+    @model_validator(mode="after")
+    def _one_cost_basis(self) -> "System":
+        if (self.usd_per_chip_hour is None) == (self.capex is None):
+            raise ValueError("give exactly one of usd_per_chip_hour or capex")
+        return self
+
+
+# ----------------------------------------------------------------------------- fleet
+class FleetEntry(Section):
+    """Chips of one system over time: deliveries per quarter retire after their life."""
+
+    deliveries: dict[QuarterField, NonNegFloat] = Field(
+        default_factory=dict, description="Chips delivered in each quarter (quarters before the "
+        "horizon start describe the installed base).")
+    life_quarters: PositiveInt = Field(24, description="Quarters a delivery stays in service.")
+    reserved_fraction: dict[QuarterField, Fraction] = Field(
+        default_factory=dict, description="Share held back for training/RL; a step function "
+        "from each given quarter on (0 before the first).")
+
+
+# ----------------------------------------------------------------------------- models
+class Experts(Section):
+    """Mixture-of-experts routing: top-`active` of `total` routed experts per layer."""
+
+    total: PositiveInt = Field(description="Routed experts per MoE layer.")
+    active: PositiveInt = Field(description="Routed experts each token uses (top-k).")
+
+
+class Slo(Section):
+    """Speed targets that pick the configuration on the cost-versus-speed frontier."""
+
+    min_output_tokens_per_s: PositiveFloat = Field(description="Decode speed per user.")
+    max_ttft_s: PositiveFloat = Field(description="Time to first token (prefill of the prompt).")
+
+
+class Workload(Section):
+    """Shape of a typical request."""
+
+    input_tokens: PositiveFloat = Field(description="Prompt tokens per request (context).")
+    output_tokens: PositiveFloat = Field(description="Generated tokens per request.")
+    cache_hit: Fraction = Field(0.0, description="Share of input tokens served from the prefix "
+                                "cache (not recomputed).")
+
+
+class Model(Section):
+    """A served model: size, architecture fields the cost core needs, speed target, workload."""
+
+    name: Optional[str] = Field(None, description="Display name.")
+    tier: str = Field(description="free | flagship | frontier | open | ... (free text).")
+    evidence: Optional[Literal["official", "estimate", "rumor"]] = Field(
+        None, description="How the size figures are known (rumours marked as such).")
+    total_params_b: PositiveFloat = Field(description="Total parameters, billions.")
+    active_params_b: PositiveFloat = Field(description="Parameters used per token, billions.")
+    weight_bits: Literal[4, 8, 16] = Field(description="Serving weight precision; picks the "
+                                           "FLOP rate (FP4/FP8/BF16) and bytes per parameter.")
+    layers: PositiveInt = Field(description="Transformer layers.")
+    hidden_size: PositiveInt = Field(description="Model width (activation size per token).")
+    attention_width: PositiveInt = Field(
+        description="Per layer, the width of the query-key product per token: q_heads x head_dim "
+        "(MHA/GQA) or q_heads x (kv_lora_rank + rope_dim) for MLA. Attention FLOPs per token = "
+        "4 x layers x attention_width x context length.")
+    kv_bytes_per_token: PositiveFloat = Field(
+        description="KV-cache bytes per token over all layers, at the serving KV precision.")
+    experts: Optional[Experts] = Field(None, description="Omit for a dense model.")
+    slo: Slo
+    workload: Workload
+
+
+# ----------------------------------------------------------------------------- demand
+class Prices(Section):
+    """List prices, $ per million tokens."""
+
+    input: NonNegFloat
+    output: NonNegFloat
+    cached_input: Optional[NonNegFloat] = Field(
+        None, description="Price of cache-hit input tokens; default: the input price.")
+
+
+class Demand(Section):
+    """What is asked of a model over time and what it sells for."""
+
+    output_tokens_per_day: dict[QuarterField, NonNegFloat] = Field(
+        description="Output tokens per day at given quarters; linear between points, flat "
+        "after the last, zero before the first (the launch).", min_length=1)
+    input_tokens_per_output_token: Optional[NonNegFloat] = Field(
+        None, description="Input tokens per output token; default: the model's workload ratio.")
+    price_usd_per_m: Prices
+    price_changes: dict[QuarterField, Prices] = Field(
+        default_factory=dict, description="New list prices from the given quarter on.")
+    priority: Annotated[int, Field(ge=1, le=9)] = Field(
+        1, description="1 (lowest) to 9: in a shortage higher priorities are served first.")
+    unmet_penalty_usd_per_m_output: Optional[NonNegFloat] = Field(
+        None, description="Explicit cost of leaving 1 M output tokens unserved; overrides priority.")
+    min_served_fraction: Fraction = Field(0.0, description="Service floor, e.g. 0.99 for a "
+                                          "flagship; a shortfall is reported, not hidden.")
+
+
+# ----------------------------------------------------------------------------- scenario
+class Horizon(Section):
+    start: QuarterField
+    end: QuarterField
+
+
+class Economics(Section):
+    """Margins and serving-software maturity."""
+
+    target_margin: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.4, description="Gross margin the business wants: price = cost / (1 - margin).")
+    serving_efficiency: dict[QuarterField, PositiveFloat] = Field(
+        default_factory=dict, description="Throughput multiplier from serving-software maturity "
+        "relative to the calibration date (1.0), linear between points, flat outside.")
+
+
+class Solver(Section):
+    backend: Literal["highs", "cbc"] = "highs"
+    integer: Literal["off", "round", "exact"] = "off"
+    time_limit_s: PositiveFloat = 60.0
+    gap: Annotated[float, Field(gt=0, lt=1)] = 0.01
+
+
+class Scenario(Section):
+    """A planning scenario: hardware, fleet, models, demand and economics over a horizon."""
+
+    name: str
+    description: Optional[str] = None
+    extends: Optional[str] = Field(None, description="`default` (the embedded scenario) or a "
+                                   "path relative to this file; deep-merged, this file wins.")
+    horizon: Horizon
+    economics: Economics = Field(default_factory=Economics)
+    solver: Solver = Field(default_factory=Solver)
+    systems: dict[str, System] = Field(default_factory=dict)
+    fleet: dict[str, FleetEntry] = Field(default_factory=dict)
+    models: dict[str, Model] = Field(default_factory=dict)
+    demand: dict[str, Demand] = Field(default_factory=dict)
