@@ -1,0 +1,85 @@
+"""Semantic checks the schema cannot express: references, horizon, physical consistency."""
+from __future__ import annotations
+
+import difflib
+
+from planner.errors import Problem
+from planner.quarters import Quarter
+from planner.schema import Scenario
+from planner.yamlload import Located
+
+
+def semantic_problems(scenario: Scenario, doc: Located,
+                      pruned: set[tuple[str, ...]] = frozenset()) -> list[Problem]:
+    """Every cross-field problem in ``scenario``, each located in ``doc``.
+
+    ``pruned`` names entries (``("systems", key)``) set aside for schema errors already
+    reported: references to them are not reported again.
+    """
+    problems: list[Problem] = []
+
+    def report(path: tuple[str, ...], message: str) -> None:
+        file, line = doc.where(path)
+        problems.append(Problem(file, line, ".".join(path), message))
+
+    start, end = scenario.horizon.start, scenario.horizon.end
+    if end < start:
+        report(("horizon", "end"), f"horizon ends ({end}) before it starts ({start})")
+
+    def in_horizon(path: tuple[str, ...], quarter: Quarter, allow_before: bool = False) -> None:
+        if quarter > end or (quarter < start and not allow_before):
+            report(path + (str(quarter),), f"quarter {quarter} is outside the horizon {start}-{end}")
+
+    for key, model in scenario.models.items():
+        if model.active_params_b > model.total_params_b:
+            report(("models", key, "active_params_b"),
+                   f"active parameters ({model.active_params_b:g}B) exceed total parameters "
+                   f"({model.total_params_b:g}B); active must be <= total")
+        if model.experts is not None:
+            if model.experts.active > model.experts.total:
+                report(("models", key, "experts", "active"),
+                       f"{model.experts.active} active experts of only {model.experts.total}; "
+                       "active must be <= total")
+            elif model.experts.active == model.experts.total:
+                report(("models", key, "experts"),
+                       "all experts active: a dense model; remove `experts`")
+            elif model.active_params_b == model.total_params_b:
+                report(("models", key, "active_params_b"),
+                       "a mixture-of-experts model must have fewer active than total parameters")
+
+    for key, entry in scenario.fleet.items():
+        if ("systems", key) in pruned or ("systems",) in pruned:
+            continue
+        if key not in scenario.systems:
+            known = set(scenario.systems) | {p[1] for p in pruned if p[:1] == ("systems",) and len(p) > 1}
+            report(("fleet", key), f"unknown system '{key}'{_close(key, known)}")
+            continue
+        first = scenario.systems[key].available_from
+        for quarter in entry.deliveries:
+            in_horizon(("fleet", key, "deliveries"), quarter, allow_before=True)
+            if quarter < first:
+                report(("fleet", key, "deliveries", str(quarter)),
+                       f"delivered in {quarter} but the system is available from {first}")
+        for quarter in entry.reserved_fraction:
+            in_horizon(("fleet", key, "reserved_fraction"), quarter, allow_before=True)
+
+    for key, entry in scenario.demand.items():
+        if key not in scenario.models and ("models", key) not in pruned \
+                and ("models",) not in pruned:
+            known = set(scenario.models) | {p[1] for p in pruned if p[:1] == ("models",) and len(p) > 1}
+            report(("demand", key), f"unknown model '{key}'{_close(key, known)}")
+        for quarter in entry.output_tokens_per_day:
+            in_horizon(("demand", key, "output_tokens_per_day"), quarter, allow_before=True)
+        for quarter in entry.price_changes:
+            in_horizon(("demand", key, "price_changes"), quarter, allow_before=True)
+
+    for quarter in scenario.economics.serving_efficiency:
+        in_horizon(("economics", "serving_efficiency"), quarter, allow_before=True)
+    return problems
+
+
+def _close(word: str, names) -> str:
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; known: {', '.join(sorted(names))}" if names else "; none are defined"

@@ -1,0 +1,132 @@
+"""Scenario composition: the one precedence chain default -> extends -> file -> --set.
+
+``extends`` names the embedded ``default`` or paths relative to the file (a list is merged
+in order). Merging is deep; the child wins; a ``null`` in the child removes the key.
+"""
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+import yaml
+
+from planner.errors import InputError, Problem
+from planner.yamlload import Located, Path, _Loader, load_yaml_file, load_yaml_text
+
+# The embedded default scenario: package data files merged in this order.
+DEFAULT_PARTS = (
+    ("planner", "data/default.yaml"),
+    ("fleets", "data/systems.yaml"),
+    ("fleets", "data/fleet.yaml"),
+    ("demand", "data/models.yaml"),
+    ("demand", "data/demand.yaml"),
+)
+DEFAULT_NAME = "default"
+
+
+def default_part_texts() -> list[tuple[str, str]]:
+    """(shown name, YAML text) of each embedded default file, in merge order."""
+    return [(f"<default>/{pkg}/{rel}", resources.files(pkg).joinpath(rel).read_text("utf-8"))
+            for pkg, rel in DEFAULT_PARTS]
+
+
+def load_default() -> Located:
+    """The embedded default scenario as one located document."""
+    merged = Located({})
+    for shown, text in default_part_texts():
+        merged = merge(merged, load_yaml_text(text, shown))
+    return merged
+
+
+def merge(base: Located, child: Located) -> Located:
+    """Deep-merge ``child`` over ``base``: child wins, ``null`` removes, lines follow values."""
+
+    def walk(into: dict, over: dict) -> dict:
+        out = dict(into)
+        for key, value in over.items():
+            if value is None:
+                out.pop(key, None)
+            elif isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = walk(out[key], value)
+            else:
+                out[key] = value
+        return out
+
+    data = walk(base.data, child.data)
+    lines = {}
+    for path in _paths(data, ()):
+        where = child.lines.get(path) or base.lines.get(path)
+        if where:
+            lines[path] = where
+    return Located(data, lines)
+
+
+def _paths(value: object, path: Path):
+    yield path
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _paths(sub, path + (key,))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _paths(sub, path + (str(i),))
+
+
+def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
+    """Load ``path`` with everything it extends, recursively (cycles are input errors)."""
+    real = os.path.realpath(path)
+    if real in seen:
+        chain = " -> ".join(os.path.basename(p) for p in seen + (real,))
+        raise InputError([Problem(path, None, "extends", f"extends cycle: {chain}; remove one link")])
+    doc = load_yaml_file(path)
+    parents = doc.data.get("extends")
+    if parents is None:
+        return doc
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+        file, line = doc.where(("extends",))
+        raise InputError([Problem(file, line, "extends", "must be `default`, a relative path, or "
+                                  "a list of them")])
+    base = Located({})
+    for parent in parents:
+        if parent == DEFAULT_NAME:
+            base = merge(base, load_default())
+            continue
+        target = os.path.join(os.path.dirname(path), parent)
+        if not os.path.exists(target):
+            file, line = doc.where(("extends",))
+            raise InputError([Problem(file, line, "extends", f"'{parent}' not found next to {path}; "
+                                      "give `default` or a path relative to this file")])
+        base = merge(base, load_chain(target, seen + (real,)))
+    return merge(base, doc)
+
+
+def apply_overrides(doc: Located, overrides: list[str]) -> Located:
+    """Apply ``path.to.key=value`` overrides (values parsed as YAML) on top of ``doc``."""
+    problems = []
+    for number, text in enumerate(overrides, start=1):
+        key, sep, raw = text.partition("=")
+        keys = tuple(k.strip() for k in key.split("."))
+        if not sep or not all(keys):
+            problems.append(Problem("--set", number, key, f"'{text}' is not path.to.key=value"))
+            continue
+        try:
+            value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        nested: object = value
+        for k in reversed(keys):
+            nested = {k: nested}
+        override = Located(nested, {keys[:i]: ("--set", number) for i in range(1, len(keys) + 1)})
+        doc = merge(doc, override)
+    if problems:
+        raise InputError(problems)
+    return doc
+
+
+def resolve(path: str | None, overrides: list[str] = ()) -> Located:
+    """The precedence chain in one place: default (or the file and what it extends) then --set."""
+    doc = load_default() if path is None else load_chain(path)
+    doc = apply_overrides(doc, list(overrides))
+    doc.data.pop("extends", None)
+    return doc

@@ -1,0 +1,28 @@
+"""Load a scenario: compose (default -> extends -> file -> --set), validate, hash."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from planner.compose import resolve
+from planner.schema import Scenario
+from planner.validate import to_scenario
+from planner.yamlload import Located
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated scenario with where each key came from and a hash of the resolved input."""
+
+    scenario: Scenario
+    doc: Located
+    input_sha256: str
+
+
+def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str] = ()) -> Loaded:
+    """The resolved, validated scenario (the embedded default when ``path`` is None)."""
+    doc = resolve(path, list(overrides))
+    scenario = to_scenario(doc)
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return Loaded(scenario, doc, hashlib.sha256(canonical.encode()).hexdigest())

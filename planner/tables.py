@@ -1,0 +1,55 @@
+"""Terminal tables and JSON for named DataFrames."""
+from __future__ import annotations
+
+import json
+import math
+
+import click
+import pandas as pd
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        magnitude = abs(value)
+        if magnitude >= 1e6:
+            return f"{value:.3g}"
+        if magnitude >= 100 or value == int(value):
+            return f"{value:,.0f}"
+        return f"{value:.3g}" if magnitude < 1 else f"{value:.2f}"
+    return str(value)
+
+
+def format_table(frame: pd.DataFrame, title: str | None = None) -> str:
+    """A plain-text table: text left-aligned, numbers right-aligned, NaN as '-'."""
+    header = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if num else c.ljust(w)
+                         for c, w, num in zip(cells, widths, numeric)).rstrip()
+
+    out = [title, ""] if title else []
+    out += [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def to_records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready records: NaN becomes null, numpy scalars become Python ones."""
+    cleaned = frame.astype(object).where(frame.notna(), None)
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in cleaned.to_dict(orient="records")]
+
+
+def emit(tables: dict[str, pd.DataFrame], as_json: bool) -> None:
+    """Print named tables to stdout, as text tables or as one JSON object."""
+    if as_json:
+        click.echo(json.dumps({k: to_records(v) for k, v in tables.items()}, indent=2))
+        return
+    click.echo("\n\n".join(format_table(v, k) for k, v in tables.items()))
