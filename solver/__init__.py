@@ -1,0 +1,31 @@
+"""Allocation of accelerator chips to models, per quarter and site, as an LP or MILP (PuLP).
+
+Plain pandas in, tidy pandas out; this package imports nothing else of the project and knows
+no YAML. Usage::
+
+    from solver import AllocationProblem, SolveOptions, solve_allocation, SolverError
+
+    result = solve_allocation(AllocationProblem(options=..., capacity=..., demand=...),
+                              SolveOptions(solver="highs", integer="off"))
+
+Input tables (one row per key; keys are strings, values finite numbers):
+
+* ``options``: model, system, quarter, site, m_output_per_chip_hour (> 0; M output tokens per
+  chip-hour with the model's input tokens processed too), usd_per_chip_hour (>= 0),
+  replica_chips (whole number >= 1), kw_per_chip (>= 0). Only listed options can get chips.
+* ``capacity``: system, quarter, site, chips (>= 0, after reservations).
+* ``demand``: model, quarter, m_output_per_hour, value_usd_per_m_output,
+  unmet_penalty_usd_per_m_output, optional min_served_fraction in [0, 1].
+* ``power_cap`` (optional): site, quarter, mw.
+
+Objective (maximised, $ per hour): value of served demand - serving cost - unmet penalty, with
+a tiny tie-break cost per chip-hour. See ``AllocationResult`` for the outputs.
+"""
+
+from .allocate import solve_allocation
+from .problem import AllocationProblem, SolveOptions, SolverError
+from .results import AllocationResult
+from .solve import cbc_available
+
+__all__ = ["AllocationProblem", "AllocationResult", "SolveOptions", "SolverError",
+           "cbc_available", "solve_allocation"]
