@@ -1,0 +1,118 @@
+"""Scenario -> quarterly tables: fleet capacity, cost per chip-hour, demand, prices, efficiency.
+
+These are the inputs of the cost core and the solver, as tidy DataFrames with units.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from demand.forecast import interpolate_volume, m_tokens_per_hour, revenue_usd_per_m_output
+from fleets.capacity import available_chips, installed_chips, step_values
+from fleets.costs import owned_usd_per_chip_hour
+from planner.quarters import Quarter, quarter_range
+from planner.schema import Scenario, System
+
+
+def horizon_quarters(scenario: Scenario) -> list[Quarter]:
+    return quarter_range(scenario.horizon.start, scenario.horizon.end)
+
+
+def _index(quarters) -> np.ndarray:
+    return np.array([q.index for q in quarters], dtype=np.int64)
+
+
+def system_usd_per_chip_hour(system: System) -> float:
+    """Rental price, or the owned-hardware cost from the capex breakdown."""
+    if system.usd_per_chip_hour is not None:
+        return system.usd_per_chip_hour
+    c = system.capex
+    return owned_usd_per_chip_hour(c.usd_per_chip, c.life_years, c.cost_of_capital,
+                                   system.chip.power_kw, c.system_power_factor, c.pue,
+                                   c.usd_per_kwh, c.opex_fraction_per_year)
+
+
+def system_kw_per_chip(system: System) -> float:
+    """All-in power per chip (chip TDP x system factor x PUE) for power caps."""
+    c = system.capex
+    return system.chip.power_kw * (c.system_power_factor * c.pue if c else 1.5 * 1.2)
+
+
+def fleet_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
+    """Per (system, quarter): installed, reserved fraction and available chips, cost per chip-hour."""
+    q = _index(quarters)
+    frames = []
+    for key, system in scenario.systems.items():
+        entry = scenario.fleet.get(key)
+        if entry is None:
+            installed = np.zeros(len(q))
+            reserved = np.zeros(len(q))
+        else:
+            installed = installed_chips(_index(entry.deliveries), np.array(list(entry.deliveries.values())),
+                                        entry.life_quarters, q)
+            reserved = step_values(_index(entry.reserved_fraction),
+                                   np.array(list(entry.reserved_fraction.values())), q)
+        frames.append(pd.DataFrame({
+            "system": key, "quarter": [str(x) for x in quarters],
+            "installed_chips": installed, "reserved_fraction": reserved,
+            "available_chips": available_chips(installed, reserved),
+            "usd_per_chip_hour": system_usd_per_chip_hour(system),
+            "kw_per_chip": system_kw_per_chip(system),
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def serving_efficiency(scenario: Scenario, quarters: list[Quarter]) -> np.ndarray:
+    """Throughput multiplier per quarter: linear between given points, flat outside, 1 if none."""
+    points = scenario.economics.serving_efficiency
+    if not points:
+        return np.ones(len(quarters))
+    order = sorted(points)
+    return np.interp(_index(quarters), _index(order), [points[p] for p in order])
+
+
+def unmet_penalty(value_usd_per_m: np.ndarray, priority: int, explicit: float | None) -> np.ndarray:
+    """Cost of leaving 1 M output tokens unserved: explicit, else priority x its list revenue.
+
+    Serving a token is then worth (1 + priority) x its revenue, so higher priorities are
+    rationed last, and every term of the objective stays in dollars (shadow prices are $).
+    """
+    if explicit is not None:
+        return np.full_like(value_usd_per_m, explicit)
+    return priority * value_usd_per_m
+
+
+def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
+    """Per (model, quarter): demand, input mix, list prices, revenue and penalty per M output."""
+    q = _index(quarters)
+    frames = []
+    for key, d in scenario.demand.items():
+        model = scenario.models[key]
+        ratio = (d.input_tokens_per_output_token if d.input_tokens_per_output_token is not None
+                 else model.workload.input_tokens / model.workload.output_tokens)
+        per_day = interpolate_volume(_index(d.output_tokens_per_day),
+                                     np.array(list(d.output_tokens_per_day.values())), q)
+        changes = _index(d.price_changes)
+        prices = {name: step_values(changes, np.array([_price(p, name) for p in d.price_changes.values()]),
+                                    q, before=_price(d.price_usd_per_m, name))
+                  for name in ("input", "output", "cached_input")}
+        revenue = revenue_usd_per_m_output(prices["input"], prices["output"], prices["cached_input"],
+                                           ratio, model.workload.cache_hit)
+        frames.append(pd.DataFrame({
+            "model": key, "quarter": [str(x) for x in quarters], "tier": model.tier,
+            "output_tokens_per_day": per_day, "m_output_per_hour": m_tokens_per_hour(per_day),
+            "input_tokens_per_output_token": ratio,
+            "price_usd_per_m_input": prices["input"], "price_usd_per_m_output": prices["output"],
+            "price_usd_per_m_cached_input": prices["cached_input"],
+            "revenue_usd_per_m_output": revenue, "priority": d.priority,
+            "unmet_penalty_usd_per_m_output": unmet_penalty(revenue, d.priority,
+                                                            d.unmet_penalty_usd_per_m_output),
+            "min_served_fraction": d.min_served_fraction,
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _price(prices, name: str) -> float:
+    if name == "cached_input" and prices.cached_input is None:
+        return prices.input
+    return getattr(prices, name)
