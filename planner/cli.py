@@ -125,3 +125,49 @@ def init(directory):
     for path in write_scaffold(directory):
         click.echo(f"wrote {path}")
     click.echo(f"check it with: planner validate {directory}/scenario.yaml")
+
+
+@main.command()
+@SCENARIO_ARG
+@SET_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write allocation.csv, economics.csv, summary.json, timings.json here.")
+@click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
+@click.option("--integer", "integer", flag_value="round", default=None,
+              help="Whole replicas: LP relaxation rounded down and topped up greedily.")
+@click.option("--exact", "integer", flag_value="exact",
+              help="Whole replicas by a true MILP (with --time-limit and --gap).")
+@click.option("--solver", "backend", type=click.Choice(["highs", "cbc"]), default=None,
+              help="LP/MILP solver (default: the scenario's, highs).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds the solver may take (MILP).")
+@click.option("--gap", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Relative MILP gap to stop at.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary JSON instead of tables.")
+@reports_errors
+def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, as_json):
+    """Plan the fleet quarter by quarter: allocation, served demand, cost, margin, scarcity.
+
+    \b
+    Examples:
+      planner run                                  the embedded default scenario
+      planner run my.yaml --out results/           also write CSV/JSON files
+      planner run --set economics.target_margin=0.5 --integer
+    """
+    import json
+
+    from planner.plan import make_plan
+    from planner.runfiles import summary, write_run
+    from planner.runview import render
+    from planner.scenario import load_scenario
+
+    loaded = load_scenario(scenario, overrides)
+    plan = make_plan(loaded, integer=integer, backend=backend, time_limit_s=time_limit, gap=gap)
+    if out_dir:
+        files = write_run(plan, out_dir, force=force)
+    if as_json:
+        click.echo(json.dumps(summary(plan), indent=1))
+    else:
+        click.echo(render(plan))
+    if out_dir:
+        click.echo(f"wrote {', '.join(files)} to {out_dir}", err=True)

@@ -1,0 +1,83 @@
+"""One-call entry from schema objects to the cost table: :func:`evaluate` -> :class:`CostTable`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from planner import schema
+from planner.costcore import physics, select
+from planner.costcore.arrays import model_arrays, system_arrays
+from planner.costcore.efficiency import EfficiencyTable
+from planner.quarters import Quarter
+
+QuarterLike = Union[Quarter, str]
+
+
+@dataclass(frozen=True)
+class CostTable:
+    """The cheapest configuration per (model, system, quarter) and the grid behind it."""
+
+    table: pd.DataFrame  # columns: select.COLUMNS; units in table.attrs["units"]
+    grid: physics.Grid
+
+    @property
+    def units(self) -> dict[str, str]:
+        return dict(select.UNITS)
+
+    def pareto(self, model: str, system: str, quarter: QuarterLike,
+               cost: str = "usd_per_m_output") -> pd.DataFrame:
+        """Cost-versus-speed frontier of one (model, system, quarter); see select.pareto."""
+        return select.pareto(self.grid, model, system, str(quarter), cost=cost)
+
+
+def serving_efficiency_by_quarter(economics: schema.Economics,
+                                  quarters: Sequence[QuarterLike]) -> np.ndarray:
+    """economics.serving_efficiency per quarter: linear between points, flat outside, 1 if none."""
+    points = sorted(economics.serving_efficiency.items())
+    xs = [Quarter.parse(q).index for q in quarters]
+    if not points:
+        return np.ones(len(xs))
+    return np.interp(xs, [p[0].index for p in points], [p[1] for p in points])
+
+
+def _cost_matrix(usd_per_chip_hour, systems: Sequence[str], quarters: Sequence[str]) -> np.ndarray:
+    if isinstance(usd_per_chip_hour, pd.DataFrame):
+        frame = usd_per_chip_hour.rename(columns=str)
+        missing = [s for s in systems if s not in frame.index]
+        missing += [q for q in quarters if q not in frame.columns]
+        if missing:
+            raise ValueError(f"usd_per_chip_hour: missing {missing}")
+        return frame.loc[list(systems), list(quarters)].to_numpy(dtype=np.float64)
+    arr = np.asarray(usd_per_chip_hour, dtype=np.float64)
+    if arr.shape != (len(systems), len(quarters)):
+        raise ValueError(f"usd_per_chip_hour: expected shape {(len(systems), len(quarters))}, "
+                         f"got {arr.shape}")
+    return arr
+
+
+def evaluate(models: Mapping[str, schema.Model], systems: Mapping[str, schema.System],
+             quarters: Sequence[QuarterLike], usd_per_chip_hour,
+             serving_efficiency=None, efficiency_table: Optional[EfficiencyTable] = None,
+             replica_chips: Sequence[float] = physics.DEFAULT_REPLICA_CHIPS,
+             batch: Sequence[float] = physics.DEFAULT_BATCH) -> CostTable:
+    """Evaluate all (model, system, quarter) pairs over replica sizes and batches.
+
+    ``usd_per_chip_hour``: (S, Q) array in the order of ``systems`` and ``quarters``, or a
+    DataFrame indexed by system name with quarter columns. ``serving_efficiency``: (Q,) array,
+    a {quarter: factor} mapping, or None (1.0). ``efficiency_table``: default the shipped one.
+    """
+    qnames = [str(Quarter.parse(q)) for q in quarters]
+    if serving_efficiency is None:
+        se = np.ones(len(qnames))
+    elif isinstance(serving_efficiency, Mapping):
+        by_name = {str(Quarter.parse(k)): float(v) for k, v in serving_efficiency.items()}
+        se = np.array([by_name[q] for q in qnames])
+    else:
+        se = np.asarray(serving_efficiency, dtype=np.float64)
+    grid = physics.evaluate_grid(model_arrays(models), system_arrays(systems, efficiency_table),
+                                 qnames, _cost_matrix(usd_per_chip_hour, list(systems), qnames),
+                                 se, replica_chips=replica_chips, batch=batch)
+    return CostTable(table=select.cheapest(grid), grid=grid)

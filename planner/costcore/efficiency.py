@@ -1,0 +1,103 @@
+"""Per-hardware-family efficiency defaults, read from ``planner/data/efficiency.yaml``.
+
+Each family (hopper, blackwell, ...) carries five numbers that turn peak rates into achieved
+ones: ``compute``, ``memory``, ``comm`` (fractions of peak FLOP/s, HBM bandwidth and link
+bandwidth, in (0, 1]), ``layer_overhead_us`` and ``collective_latency_us`` (fixed times,
+microseconds). The shipped file holds pre-calibration values; the calibration step rewrites it
+in the same format. A system's scenario ``efficiency: {compute, memory}`` overrides the first two
+(see :func:`planner.costcore.arrays.system_arrays`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Optional, Union
+
+import yaml
+
+DEFAULT_FAMILY = "generic"
+_FRACTIONS = ("compute", "memory", "comm")
+_TIMES_US = ("layer_overhead_us", "collective_latency_us")
+
+
+@dataclass(frozen=True)
+class FamilyEfficiency:
+    """Achieved fractions of peak and fixed overheads of one hardware family."""
+
+    compute: float
+    memory: float
+    comm: float
+    layer_overhead_s: float
+    collective_latency_s: float
+
+
+@dataclass(frozen=True)
+class EfficiencyTable:
+    """The parsed efficiency file: provenance plus one :class:`FamilyEfficiency` per family."""
+
+    version: int
+    date: str
+    fitted_on: tuple[str, ...]
+    families: dict[str, FamilyEfficiency]
+
+    def family(self, name: Optional[str]) -> FamilyEfficiency:
+        """The entry for ``name`` (``None`` means the generic family); unknown names raise."""
+        key = DEFAULT_FAMILY if name is None else name
+        try:
+            return self.families[key]
+        except KeyError:
+            known = ", ".join(sorted(self.families))
+            raise ValueError(f"unknown efficiency family '{key}'; known: {known}") from None
+
+
+def _number(entry: dict, key: str, where: str) -> float:
+    value = entry.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{where}.{key}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyTable:
+    """Validate the YAML mapping and build the table; errors name the offending key."""
+    if not isinstance(data, dict) or not isinstance(data.get("families"), dict):
+        raise ValueError(f"{where}: expected a mapping with a `families` mapping")
+    unknown = set(data) - {"version", "date", "fitted_on", "families"}
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    families: dict[str, FamilyEfficiency] = {}
+    for name, entry in data["families"].items():
+        path = f"{where}.families.{name}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: expected a mapping")
+        extra = set(entry) - set(_FRACTIONS) - set(_TIMES_US)
+        if extra:
+            raise ValueError(f"{path}: unknown keys {sorted(extra)}")
+        values = {key: _number(entry, key, path) for key in _FRACTIONS + _TIMES_US}
+        for key in _FRACTIONS:
+            if not 0 < values[key] <= 1:
+                raise ValueError(f"{path}.{key}: must be in (0, 1], got {values[key]}")
+        for key in _TIMES_US:
+            if values[key] <= 0:
+                raise ValueError(f"{path}.{key}: must be positive, got {values[key]}")
+        families[str(name)] = FamilyEfficiency(
+            compute=values["compute"], memory=values["memory"], comm=values["comm"],
+            layer_overhead_s=values["layer_overhead_us"] * 1e-6,
+            collective_latency_s=values["collective_latency_us"] * 1e-6)
+    if DEFAULT_FAMILY not in families:
+        raise ValueError(f"{where}.families: the '{DEFAULT_FAMILY}' family is required")
+    return EfficiencyTable(version=int(data.get("version", 0)), date=str(data.get("date", "")),
+                           fitted_on=tuple(str(x) for x in data.get("fitted_on") or ()),
+                           families=families)
+
+
+def load_efficiency_table(path: Union[str, Path, None] = None) -> EfficiencyTable:
+    """Read an efficiency file; ``None`` reads the one shipped in ``planner/data``."""
+    if path is None:
+        text = resources.files("planner").joinpath("data/efficiency.yaml").read_text("utf-8")
+        where = "planner/data/efficiency.yaml"
+    else:
+        text = Path(path).read_text("utf-8")
+        where = str(path)
+    return parse_efficiency_table(yaml.safe_load(text), where)

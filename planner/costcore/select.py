@@ -1,0 +1,174 @@
+"""Pick configurations from an evaluated :class:`~planner.costcore.physics.Grid`.
+
+``cheapest(grid)`` gives one row per (model, system, quarter): the configuration meeting both
+speed targets (per-user output tokens/s and TTFT) with the lowest cost per output token
+including the prefill of its input (= the most output per chip-hour, ``m_output_per_chip_hour``).
+
+Infeasible rows (``feasible`` False) say why in ``reason``:
+* ``does not fit in the HBM of up to N chips (...)``: no replica size holds the weights and the
+  KV cache of even one sequence. Nothing can be reported: ``replica_chips``, ``batch``,
+  the per-chip throughputs and ``m_output_per_chip_hour`` are 0 (zero capacity); per-user speed,
+  TTFT and the $ columns are NaN (no meaning). These rows are the only place NaN appears.
+* ``cannot reach X tok/s per user (best Y)``: the row describes the fastest configuration.
+* ``TTFT X s over Y s target``: the row describes the configuration with the lowest TTFT among
+  those fast enough (the cheapest of them on ties).
+In the last two cases every column is finite and describes a real, if too slow, configuration.
+
+``pareto(grid, model, system, quarter)`` gives the cost-versus-speed frontier of one triple.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.costcore.physics import HBM_RESERVE_FRACTION, Grid
+
+UNITS = {
+    "replica_chips": "chips", "batch": "sequences",
+    "output_tokens_per_s_per_user": "tokens/s", "output_tokens_per_s_per_chip": "tokens/s",
+    "input_tokens_per_s_per_chip": "tokens/s", "ttft_s": "s",
+    "usd_per_m_input": "$/1e6 input tokens", "usd_per_m_output": "$/1e6 output tokens",
+    "usd_per_m_blended": "$/1e6 tokens (workload mix)",
+    "usd_per_m_output_incl_input": "$/1e6 output tokens incl. their input",
+    "m_output_per_chip_hour": "1e6 output tokens/chip-hour", "usd_per_chip_hour": "$/chip-hour",
+}
+COLUMNS = ["model", "system", "quarter", "feasible", "reason", *UNITS]
+_NAN_WHEN_NO_FIT = ("output_tokens_per_s_per_user", "ttft_s", "usd_per_m_input",
+                    "usd_per_m_output", "usd_per_m_blended", "usd_per_m_output_incl_input")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
+    """Metric columns for configurations given by index arrays of equal shape."""
+    mo = grid.models
+    n, bt = grid.replica_chips[r], grid.batch[b]
+    step = grid.step_s[m, s, q, r, b]
+    input_cs = grid.input_chip_s_per_token[m, s, q, r]
+    usd = grid.usd_per_chip_hour[s, q]
+    inp, out = mo.input_tokens[m], mo.output_tokens[m]
+    out_cs = n * step / bt
+    total_cs = out_cs + inp / out * input_cs
+    usd_in = usd * input_cs / 3600 * 1e6
+    usd_out = usd * out_cs / 3600 * 1e6
+    return {
+        "replica_chips": n, "batch": bt,
+        "output_tokens_per_s_per_user": 1.0 / step,
+        "output_tokens_per_s_per_chip": bt / (n * step),
+        "input_tokens_per_s_per_chip": 1.0 / input_cs,
+        "ttft_s": grid.ttft_s[m, s, q, r],
+        "usd_per_m_input": usd_in, "usd_per_m_output": usd_out,
+        "usd_per_m_blended": (inp * usd_in + out * usd_out) / (inp + out),
+        "usd_per_m_output_incl_input": usd * total_cs / 3600 * 1e6,
+        "m_output_per_chip_hour": 3600 / total_cs / 1e6,
+        "usd_per_chip_hour": usd,
+    }
+
+
+def _argmin_rows(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.argmin(np.where(mask, values, np.inf), axis=-1)
+
+
+def cheapest(grid: Grid) -> pd.DataFrame:
+    """One row per (model, system, quarter): the cheapest configuration meeting the targets."""
+    M, S, Q, R, B = grid.shape
+    rows = M * S * Q
+    total = grid.total_chip_s_per_output().reshape(rows, R * B)
+    ok = grid.meets_slo().reshape(rows, R * B)
+    best = _argmin_rows(total, ok)
+    feasible = ok[np.arange(rows), best]
+
+    # best-effort configurations for the rows that miss a target
+    m_i, s_i, q_i = np.unravel_index(np.arange(rows), (M, S, Q))
+    fits = grid.fits[m_i, s_i].reshape(rows, R * B)
+    any_fit = fits.any(axis=1)
+    bad = np.flatnonzero(~feasible & any_fit)
+    reason = np.full(rows, "", dtype=object)
+    if bad.size:
+        step = grid.step_s.reshape(rows, R * B)[bad]
+        fits_bad = fits[bad]
+        max_step = 1.0 / grid.models.min_output_tokens_per_s[m_i[bad]]
+        fast = fits_bad & (step <= max_step[:, None])
+        ttft = np.repeat(grid.ttft_s[m_i[bad], s_i[bad], q_i[bad]], B, axis=-1)
+        min_ttft = np.min(np.where(fast, ttft, np.inf), axis=1)
+        quickest = fast & (ttft == min_ttft[:, None])
+        speed_miss = ~fast.any(axis=1)
+        fastest = _argmin_rows(step, fits_bad)
+        best[bad] = np.where(speed_miss, fastest, _argmin_rows(total[bad], quickest))
+        top_speed = 1.0 / step[np.arange(bad.size), fastest]
+        target_speed = grid.models.min_output_tokens_per_s[m_i[bad]]
+        target_ttft = grid.models.max_ttft_s[m_i[bad]]
+        for j, row in enumerate(bad):
+            if speed_miss[j]:
+                reason[row] = (f"cannot reach {_fmt(target_speed[j])} tok/s per user "
+                               f"(best {_fmt(top_speed[j])})")
+            else:
+                reason[row] = f"TTFT {_fmt(min_ttft[j])} s over {_fmt(target_ttft[j])} s target"
+    r_i, b_i = np.unravel_index(best, (R, B))
+    cols = _metrics(grid, m_i, s_i, q_i, r_i, b_i)
+
+    no_fit = np.flatnonzero(~any_fit)
+    if no_fit.size:
+        for key in ("replica_chips", "batch", "output_tokens_per_s_per_chip",
+                    "input_tokens_per_s_per_chip", "m_output_per_chip_hour"):
+            cols[key][no_fit] = 0.0
+        for key in _NAN_WHEN_NO_FIT:
+            cols[key][no_fit] = np.nan
+        mo, mi, si = grid.models, m_i[no_fit], s_i[no_fit]
+        n_max = np.max(np.where(grid.valid_replica, grid.replica_chips, 0.0), axis=1)[si]
+        weights_tb = mo.total_params[mi] * mo.weight_bytes_per_param[mi] / 1e12
+        kv_gb = mo.kv_bytes_per_token[mi] * (mo.input_tokens[mi] + mo.output_tokens[mi]) / 1e9
+        usable_tb = n_max * grid.systems.hbm_bytes[si] * (1 - HBM_RESERVE_FRACTION) / 1e12
+        for j, row in enumerate(no_fit):
+            reason[row] = (f"does not fit in the HBM of up to {n_max[j]:.0f} chips (weights "
+                           f"{_fmt(weights_tb[j])} TB + KV {_fmt(kv_gb[j])} GB per sequence; "
+                           f"{_fmt(usable_tb[j])} TB usable)")
+
+    df = pd.DataFrame({
+        "model": np.array(grid.models.names, dtype=object)[m_i],
+        "system": np.array(grid.systems.names, dtype=object)[s_i],
+        "quarter": np.array(grid.quarters, dtype=object)[q_i],
+        "feasible": feasible,
+        "reason": reason,
+        **cols,
+    })
+    df["replica_chips"] = df["replica_chips"].astype(np.int64)
+    if np.all(grid.batch == np.round(grid.batch)):
+        df["batch"] = df["batch"].astype(np.int64)
+    df.attrs["units"] = dict(UNITS)
+    return df[COLUMNS]
+
+
+def pareto(grid: Grid, model: str, system: str, quarter: str,
+           cost: str = "usd_per_m_output") -> pd.DataFrame:
+    """Non-dominated configurations of one triple: per-user speed up, ``cost`` down.
+
+    Only configurations that fit are considered; ``meets_slo`` marks those meeting both targets.
+    Rows are sorted by increasing speed (and so increasing cost). With
+    ``cost="usd_per_m_output_incl_input"`` the frontier contains the configuration
+    :func:`cheapest` picks.
+    """
+    m = grid.models.names.index(model)
+    s = grid.systems.names.index(system)
+    q = grid.quarters.index(str(quarter))
+    r, b = np.nonzero(grid.fits[m, s])
+    if r.size == 0:
+        return pd.DataFrame(columns=[*UNITS, "meets_slo"])
+    full = np.full(r.shape, 0)
+    cols = _metrics(grid, full + m, full + s, full + q, r, b)
+    cols["meets_slo"] = ((grid.step_s[m, s, q, r, b] <= 1.0 / grid.models.min_output_tokens_per_s[m])
+                         & (grid.ttft_s[m, s, q, r] <= grid.models.max_ttft_s[m]))
+    if cost not in cols:
+        raise ValueError(f"unknown cost column '{cost}'")
+    speed, price = cols["output_tokens_per_s_per_user"], cols[cost]
+    order = np.lexsort((price, -speed))  # fastest first, cheapest first among equals
+    running = np.minimum.accumulate(price[order])
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = price[order][1:] < running[:-1]
+    chosen = order[keep][::-1]
+    df = pd.DataFrame({k: np.asarray(v)[chosen] for k, v in cols.items()})
+    df["replica_chips"] = df["replica_chips"].astype(np.int64)
+    df.attrs["units"] = dict(UNITS)
+    return df.reset_index(drop=True)

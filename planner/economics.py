@@ -1,0 +1,102 @@
+"""Per (model, quarter) economics of a solved plan: served demand, cost, margin, prices.
+
+All prices compare on the request mix: 1 M output tokens together with the input tokens that
+come with them. A required revenue R per M output tokens is shown as an output price by scaling
+the list prices (input and output alike) by R / list revenue, so a price column reads as "the
+output list price needed, with the input price moved in proportion"; with no list revenue
+(a free tier) R is shown as it is.
+
+* cost_usd_per_m_output_all_in = serving $ / M output tokens served (input processing included)
+* gross_margin = 1 - cost / list revenue
+* price_at_target_margin: R = cost / (1 - target margin)
+* scarcity_price: R = cost + scarcity rent (shadow price x chip-hours per M): what a token must
+  fetch to be worth the capacity it takes from other models
+* achievable_price: R = (cost + scarcity rent) / (1 - target margin)
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEYS = ["model", "quarter"]
+
+
+def _by_model_quarter(allocation: pd.DataFrame, utilisation: pd.DataFrame,
+                      costs: pd.DataFrame) -> pd.DataFrame:
+    """Sum served tokens, chips, $ and rent per (model, quarter) over the systems used."""
+    rows = allocation.merge(utilisation[["system", "quarter", "site", "shadow_price_usd_per_chip_hour"]],
+                            on=["system", "quarter", "site"], how="left")
+    rows = rows.merge(costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]],
+                      on=["model", "system", "quarter"], how="left")
+    rows["rent_usd_per_hour"] = rows["chips"] * rows["shadow_price_usd_per_chip_hour"].fillna(0.0)
+    rows["w_in"] = rows["usd_per_m_input"] * rows["m_output_per_hour"]
+    rows["w_out"] = rows["usd_per_m_output"] * rows["m_output_per_hour"]
+    total = rows.groupby(KEYS, sort=False).agg(
+        chips=("chips", "sum"), served_m_per_hour=("m_output_per_hour", "sum"),
+        usd_per_hour=("usd_per_hour", "sum"), rent_usd_per_hour=("rent_usd_per_hour", "sum"),
+        w_in=("w_in", "sum"), w_out=("w_out", "sum"))
+    mix = (rows.sort_values("chips", ascending=False).groupby(KEYS, sort=False)
+           .apply(_system_mix, include_groups=False).rename("systems"))
+    return total.join(mix).reset_index()
+
+
+def _system_mix(group: pd.DataFrame) -> str:
+    share = group["chips"] / group["chips"].sum()
+    return ", ".join(f"{s} {p:.0%}" for s, p in zip(group["system"], share) if p >= 0.005)
+
+
+def _cheapest_option(options: pd.DataFrame, utilisation: pd.DataFrame,
+                     costs: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, quarter), the cheapest available option: the basis for unserved demand."""
+    rows = options.merge(utilisation[["system", "quarter", "site", "shadow_price_usd_per_chip_hour"]],
+                         on=["system", "quarter", "site"], how="left")
+    rows = rows.merge(costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]],
+                      on=["model", "system", "quarter"], how="left")
+    rows["cost_all_in"] = rows["usd_per_chip_hour"] / rows["m_output_per_chip_hour"]
+    rows["rent"] = rows["shadow_price_usd_per_chip_hour"].fillna(0.0) / rows["m_output_per_chip_hour"]
+    best = rows.sort_values(["cost_all_in", "system"]).groupby(KEYS, sort=False).head(1)
+    return best[KEYS + ["system", "cost_all_in", "rent", "usd_per_m_input", "usd_per_m_output"]]
+
+
+def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.DataFrame,
+                    utilisation: pd.DataFrame, costs: pd.DataFrame,
+                    target_margin: float) -> pd.DataFrame:
+    """One row per (model, quarter): demand and served tokens, cost, list price, margin, prices."""
+    out = demand[KEYS + ["tier", "output_tokens_per_day", "m_output_per_hour",
+                         "price_usd_per_m_input", "price_usd_per_m_output",
+                         "revenue_usd_per_m_output"]].copy()
+    used = _by_model_quarter(allocation, utilisation, costs)
+    cheap = _cheapest_option(options, utilisation, costs)
+    out = out.merge(used, on=KEYS, how="left").merge(cheap, on=KEYS, how="left",
+                                                      suffixes=("", "_cheapest"))
+    served = out["served_m_per_hour"].fillna(0.0)
+    is_served = served > 1e-12
+    out["served_output_tokens_per_day"] = served * 24e6
+    out["unmet_output_tokens_per_day"] = (out["m_output_per_hour"] - served).clip(lower=0) * 24e6
+    out["served_fraction"] = np.where(out["m_output_per_hour"] > 0,
+                                      served / out["m_output_per_hour"].where(out["m_output_per_hour"] > 0), 1.0)
+    out["chips"] = out["chips"].fillna(0.0)
+    safe = served.where(is_served)
+    cost_all_in = np.where(is_served, out["usd_per_hour"] / safe, out["cost_all_in"])
+    rent = np.where(is_served, out["rent_usd_per_hour"] / safe, out["rent"])
+    out["cost_basis"] = np.select([is_served, out["system"].notna()],
+                                  ["served", "cheapest available"], "no feasible system")
+    out["systems"] = out["systems"].fillna("")
+    out["cost_usd_per_m_input"] = np.where(is_served, out["w_in"] / safe, out["usd_per_m_input"])
+    out["cost_usd_per_m_output"] = np.where(is_served, out["w_out"] / safe, out["usd_per_m_output"])
+    out["cost_usd_per_m_output_all_in"] = cost_all_in
+    revenue = out["revenue_usd_per_m_output"]
+    out["gross_margin"] = np.where(revenue > 0, 1.0 - cost_all_in / revenue.where(revenue > 0), np.nan)
+    as_price = np.where(revenue > 0, out["price_usd_per_m_output"] / revenue.where(revenue > 0), 1.0)
+    out["price_at_target_margin_usd_per_m_output"] = as_price * cost_all_in / (1 - target_margin)
+    out["scarcity_price_usd_per_m_output"] = as_price * (cost_all_in + rent)
+    out["achievable_price_usd_per_m_output"] = as_price * (cost_all_in + rent) / (1 - target_margin)
+    out = out.rename(columns={"price_usd_per_m_input": "list_usd_per_m_input",
+                              "price_usd_per_m_output": "list_usd_per_m_output",
+                              "output_tokens_per_day": "demand_output_tokens_per_day"})
+    return out[["model", "quarter", "tier", "demand_output_tokens_per_day",
+                "served_output_tokens_per_day", "unmet_output_tokens_per_day", "served_fraction",
+                "chips", "systems", "cost_basis", "cost_usd_per_m_input", "cost_usd_per_m_output",
+                "cost_usd_per_m_output_all_in", "list_usd_per_m_input", "list_usd_per_m_output",
+                "revenue_usd_per_m_output", "gross_margin", "price_at_target_margin_usd_per_m_output",
+                "scarcity_price_usd_per_m_output", "achievable_price_usd_per_m_output"]]

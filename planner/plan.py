@@ -1,0 +1,110 @@
+"""The planning run: scenario -> cost core -> allocation LP -> per-quarter economics."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.quarters import Quarter
+from planner.scenario import Loaded
+from planner.timeline import demand_table, fleet_table, horizon_quarters, serving_efficiency
+
+SITE = "main"  # the default scenario has one site; the solver supports several
+
+
+@dataclass
+class Plan:
+    """Everything a run produced, as tidy DataFrames."""
+
+    loaded: Loaded
+    quarters: list[Quarter]
+    fleet: pd.DataFrame        # system, quarter: installed/available chips, $/chip-hour
+    demand: pd.DataFrame       # model, quarter: demand, prices, revenue, penalty
+    costs: pd.DataFrame        # model, system, quarter: cheapest configuration (cost core)
+    allocation: pd.DataFrame   # model, system, quarter: chips
+    economics: pd.DataFrame    # model, quarter: served, cost, price, margin, achievable price
+    utilisation: pd.DataFrame  # system, quarter: used, capacity, shadow price
+    solver_info: dict = field(default_factory=dict)
+    timings_s: dict = field(default_factory=dict)
+
+
+def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
+    """Run the cost core for every (model, system, quarter) of the scenario."""
+    from planner.costcore import evaluate
+
+    scenario = loaded.scenario
+    quarters = quarters or horizon_quarters(scenario)
+    fleet = fleet_table(scenario, quarters)
+    usd = (fleet.pivot(index="system", columns="quarter", values="usd_per_chip_hour")
+           .loc[list(scenario.systems), [str(q) for q in quarters]])
+    return evaluate(scenario.models, scenario.systems, quarters, usd.to_numpy(),
+                    serving_efficiency(scenario, quarters)), fleet
+
+
+def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """Feasible (model, system, quarter) options with throughput for the model's demand mix."""
+    rows = costs[costs["feasible"]].merge(
+        demand[["model", "quarter", "input_tokens_per_output_token"]], on=["model", "quarter"])
+    rows = rows.merge(fleet[["system", "quarter", "available_chips", "kw_per_chip"]],
+                      on=["system", "quarter"])
+    rows = rows[rows["available_chips"] > 0]
+    chip_s_per_output = (1.0 / rows["output_tokens_per_s_per_chip"]
+                         + rows["input_tokens_per_output_token"] / rows["input_tokens_per_s_per_chip"])
+    return pd.DataFrame({
+        "model": rows["model"], "system": rows["system"], "quarter": rows["quarter"], "site": SITE,
+        "m_output_per_chip_hour": 3600.0 / chip_s_per_output / 1e6,
+        "usd_per_chip_hour": rows["usd_per_chip_hour"],
+        "replica_chips": rows["replica_chips"].round().astype(int),
+        "kw_per_chip": rows["kw_per_chip"],
+    }).reset_index(drop=True)
+
+
+def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = None,
+              time_limit_s: float | None = None, gap: float | None = None,
+              value_overrides: dict[str, float] | None = None) -> Plan:
+    """Run the whole plan. ``value_overrides`` sets a model's revenue per M output (for `when`)."""
+    from solver import AllocationProblem, SolveOptions, solve_allocation
+
+    from planner.economics import economics_table
+
+    timings = {}
+    start = time.perf_counter()
+    scenario = loaded.scenario
+    quarters = horizon_quarters(scenario)
+    table, fleet = cost_table(loaded, quarters)
+    costs = table.table
+    demand = demand_table(scenario, quarters)
+    if value_overrides:
+        for model, value in value_overrides.items():
+            rows = demand["model"] == model
+            demand.loc[rows, "unmet_penalty_usd_per_m_output"] *= value / demand.loc[rows, "revenue_usd_per_m_output"].clip(lower=1e-12)
+            demand.loc[rows, "revenue_usd_per_m_output"] = value
+    timings["cost_core_s"] = time.perf_counter() - start
+
+    options = solver_options(costs, fleet, demand)
+    capacity = pd.DataFrame({"system": fleet["system"], "quarter": fleet["quarter"], "site": SITE,
+                             "chips": fleet["available_chips"]})
+    problem = AllocationProblem(
+        options=options, capacity=capacity,
+        demand=pd.DataFrame({
+            "model": demand["model"], "quarter": demand["quarter"],
+            "m_output_per_hour": demand["m_output_per_hour"],
+            "value_usd_per_m_output": demand["revenue_usd_per_m_output"],
+            "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
+            "min_served_fraction": demand["min_served_fraction"]}))
+    settings = scenario.solver
+    result = solve_allocation(problem, SolveOptions(
+        solver=backend or settings.backend, integer=integer or settings.integer,
+        time_limit_s=time_limit_s or settings.time_limit_s, gap=gap or settings.gap))
+    timings.update({f"solver_{k}": v for k, v in result.timings.items()})
+
+    economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
+                                scenario.economics.target_margin)
+    timings["total_s"] = time.perf_counter() - start
+    info = {"solver": result.solver, "status": result.status,
+            "objective_usd_per_hour": result.objective_usd_per_hour,
+            "integer": integer or settings.integer}
+    return Plan(loaded, quarters, fleet, demand, costs, result.allocation, economics,
+                result.utilisation, info, timings)

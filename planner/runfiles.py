@@ -1,0 +1,79 @@
+"""What `planner run --out DIR` writes: allocation.csv, economics.csv, summary.json, timings.json.
+
+Everything but timings.json is a function of the inputs alone (byte-identical across runs);
+wall-clock timings live in timings.json so that the rest can be compared and diffed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from importlib import metadata
+
+import pandas as pd
+
+from planner.outputs import atomic_directory
+from planner.plan import Plan
+from planner.tables import to_records
+
+FLOAT_FORMAT = "%.10g"
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the libraries that shape the numbers."""
+    found = {"python": platform.python_version()}
+    for name in ("fleet-planner", "numpy", "pandas", "pulp", "highspy", "pydantic"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def provenance(plan: Plan) -> dict:
+    s = plan.loaded.scenario
+    return {
+        "scenario": s.name, "input_sha256": plan.loaded.input_sha256,
+        "horizon": {"start": str(s.horizon.start), "end": str(s.horizon.end)},
+        "target_margin": s.economics.target_margin,
+        "solver": plan.solver_info, "versions": versions(),
+    }
+
+
+def allocation_frame(plan: Plan) -> pd.DataFrame:
+    a = plan.allocation
+    return a[["model", "system", "quarter", "chips", "m_output_per_hour", "usd_per_hour"]].rename(
+        columns={"m_output_per_hour": "served_m_output_per_hour"})
+
+
+def utilisation_frame(plan: Plan) -> pd.DataFrame:
+    u = plan.utilisation
+    return u[["system", "quarter", "capacity_chips", "used_chips", "utilisation",
+              "shadow_price_usd_per_chip_hour"]]
+
+
+def summary(plan: Plan) -> dict:
+    """The JSON summary: provenance, economics, allocation and utilisation records."""
+    return {
+        "provenance": provenance(plan),
+        "economics": to_records(plan.economics),
+        "allocation": to_records(allocation_frame(plan)),
+        "utilisation": to_records(utilisation_frame(plan)),
+    }
+
+
+def write_run(plan: Plan, directory: str, force: bool = False) -> list[str]:
+    """Write the run's files atomically into ``directory``; return the file names."""
+    files = ["allocation.csv", "economics.csv", "summary.json", "timings.json"]
+    with atomic_directory(directory, force=force) as tmp:
+        allocation_frame(plan).to_csv(os.path.join(tmp, files[0]), index=False,
+                                      float_format=FLOAT_FORMAT, lineterminator="\n")
+        plan.economics.to_csv(os.path.join(tmp, files[1]), index=False,
+                              float_format=FLOAT_FORMAT, lineterminator="\n")
+        with open(os.path.join(tmp, files[2]), "w", encoding="utf-8") as handle:
+            json.dump(summary(plan), handle, indent=1, sort_keys=False, allow_nan=False)
+            handle.write("\n")
+        with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
+            json.dump({"timings_s": plan.timings_s}, handle, indent=1)
+            handle.write("\n")
+    return files

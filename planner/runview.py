@@ -1,0 +1,62 @@
+"""Terminal tables of a plan: economics per model-quarter, allocation, utilisation."""
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.plan import Plan
+from planner.tables import format_table
+
+
+def economics_view(plan: Plan) -> pd.DataFrame:
+    e = plan.economics
+    return pd.DataFrame({
+        "quarter": e["quarter"], "model": e["model"],
+        "demand_btok_per_day": e["demand_output_tokens_per_day"] / 1e9,
+        "served": e["served_fraction"].map(lambda f: f"{f:.0%}"),
+        "cost_in_usd_per_m": e["cost_usd_per_m_input"],
+        "cost_out_usd_per_m": e["cost_usd_per_m_output"],
+        "list_out_usd_per_m": e["list_usd_per_m_output"],
+        "margin": e["gross_margin"].map(lambda m: "-" if pd.isna(m) else f"{m:.0%}"),
+        "achievable_out_usd_per_m": e["achievable_price_usd_per_m_output"],
+        "systems": e["systems"].where(e["systems"] != "", e["cost_basis"]),
+    }).sort_values(["quarter", "model"], kind="stable")
+
+
+def allocation_view(plan: Plan) -> pd.DataFrame:
+    """Chips per quarter and model, one column per system used."""
+    a = plan.allocation
+    if a.empty:
+        return pd.DataFrame({"quarter": [], "model": []})
+    table = a.pivot_table(index=["quarter", "model"], columns="system", values="chips",
+                          aggfunc="sum", fill_value=0.0).round()
+    return table.reset_index().rename_axis(columns=None)
+
+
+def utilisation_view(plan: Plan) -> pd.DataFrame:
+    """Per quarter and system: available chips, utilisation, shadow price."""
+    u = plan.utilisation[plan.utilisation["capacity_chips"] > 0]
+    return pd.DataFrame({
+        "quarter": u["quarter"], "system": u["system"],
+        "available_chips": u["capacity_chips"].round(),
+        "used": u["utilisation"].map(lambda f: f"{f:.0%}"),
+        "shadow_usd_per_chip_hour": u["shadow_price_usd_per_chip_hour"],
+    })
+
+
+_MODES = {"off": "LP", "round": "whole replicas, rounded LP", "exact": "whole replicas, MILP"}
+
+
+def render(plan: Plan) -> str:
+    s = plan.loaded.scenario
+    info = plan.solver_info
+    head = (f"Scenario {s.name}: {s.horizon.start}-{s.horizon.end}, {len(s.systems)} systems, "
+            f"{len(s.demand)} served models; target margin {s.economics.target_margin:.0%}\n"
+            f"Solver {info['solver']} ({_MODES[info['integer']]}): {info['status']}, "
+            f"objective ${info['objective_usd_per_hour']:,.0f}/h; "
+            f"run {plan.timings_s['total_s']:.2f} s")
+    parts = [head,
+             format_table(economics_view(plan), "Demand, cost and prices per model "
+                          "($/M tokens; achievable = (cost + scarcity rent) / (1 - margin))"),
+             format_table(allocation_view(plan), "Allocation (chips serving each model)"),
+             format_table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system")]
+    return "\n\n".join(parts)
