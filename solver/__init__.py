@@ -20,6 +20,19 @@ Input tables (one row per key; keys are strings, values finite numbers):
 
 Objective (maximised, $ per hour): value of served demand - serving cost - unmet penalty, with
 a tiny tie-break cost per chip-hour. See ``AllocationResult`` for the outputs.
+
+Choices worth knowing:
+
+* Shadow prices are >= 0 and equal the objective gain per extra chip-hour (or MW-hour); the
+  model is solved as a minimisation so HiGHS and CBC report duals with the same sign. In the
+  integer modes they are the duals of the LP in which every option keeps at least the plan's
+  replicas and may add fractional chips: the value of one more chip given the integer plan.
+* ``integer="round"``: LP, replicas rounded down, greedy top-up (best gain per chip first);
+  ``"exact"``: MILP under the time limit and gap, started from the rounded plan. Both report
+  the LP bound and the gap to it.
+* Minimum service is a soft constraint with a dominating penalty: an unmeetable level is reported
+  in ``min_service_violations`` and ``warnings`` (or raises SolverError with
+  ``min_service="hard"``), naming the (model, quarter) rows.
 """
 
 from .allocate import solve_allocation

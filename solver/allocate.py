@@ -1,0 +1,207 @@
+"""``solve_allocation``: index, build, solve (LP, rounded or MILP), read duals, tabulate."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import results as R
+from .build import BuiltModel, build_model, min_service_penalty
+from .indexing import IndexedProblem, index_problem
+from .problem import AllocationProblem, SolveOptions, SolverError
+from .results import AllocationResult
+from .rounding import round_replicas
+from .solve import SolverRun, shadow_prices, solve_model, solver_version
+
+
+@dataclass
+class _Plan:
+    """Whole-plan numbers shared by the three modes."""
+
+    chips: np.ndarray
+    replicas: np.ndarray | None
+    solver_objective: float                 # what the solver maximised
+    objective: float                        # the economic objective
+    status: str
+    cap_pi: np.ndarray
+    pow_pi: np.ndarray
+    lp_bound: float | None = None           # relaxation, in the solver's objective
+    lp_bound_economic: float | None = None  # relaxation, in the economic objective
+
+
+def solve_allocation(problem: AllocationProblem,
+                     options: SolveOptions | None = None) -> AllocationResult:
+    """Allocate chips to models per quarter and site, maximising value - cost - unmet penalty.
+
+    Raises SolverError when no usable plan comes back (solver failure, time limit without an
+    acceptable solution, or an unmeetable minimum service level with ``min_service="hard"``);
+    nothing partial is returned and nothing is printed.
+    """
+    options = options or SolveOptions()
+    t_start = time.perf_counter()
+    timings = {"build_s": 0.0, "solve_s": 0.0, "duals_s": 0.0}
+
+    ix = index_problem(problem)
+    ms_penalty = (options.min_service_penalty_usd_per_m_output
+                  if options.min_service_penalty_usd_per_m_output is not None
+                  else min_service_penalty(ix))
+    model = build_model(ix, replicas=options.integer != "off", integer=options.integer == "exact",
+                        tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
+                        min_service_penalty_usd_per_m=ms_penalty)
+    timings["build_s"] = time.perf_counter() - t_start
+
+    warnings: list[str] = []
+    deadline = t_start + options.time_limit_s
+    if model.n_columns == 0:
+        plan = _Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
+    elif options.integer == "off":
+        plan = _solve_lp(model, options, timings)
+    else:
+        plan = _solve_integer(ix, model, options, timings, deadline, warnings)
+
+    service = R.service_table(ix, plan.chips)
+    viol = R.violations(service)
+    if len(viol):
+        text = R.describe_violations(viol)
+        if options.min_service == "hard":
+            raise SolverError(f"minimum service level cannot be met: {text}")
+        warnings.append(f"minimum service level not met: {text}")
+
+    t0 = time.perf_counter()
+    util = R.utilisation_table(ix, plan.chips, _scatter(len(ix.capacity_chips), model.cap_rows,
+                                                        shadow_prices(plan.cap_pi)))
+    power = (R.power_table(ix, plan.chips, _scatter(len(ix.power_mw), model.pow_rows,
+                                                    shadow_prices(plan.pow_pi)))
+             if problem.power_cap is not None else None)
+    timings["duals_s"] += time.perf_counter() - t0
+
+    gap = None
+    if plan.lp_bound is not None:
+        gap = max(plan.lp_bound - plan.solver_objective, 0.0) / max(abs(plan.lp_bound), 1.0)
+    timings["total_s"] = time.perf_counter() - t_start
+    return AllocationResult(
+        allocation=R.allocation_table(ix, plan.chips, plan.replicas),
+        service=service,
+        utilisation=util,
+        power=power,
+        objective_usd_per_hour=plan.objective,
+        solver_objective_usd_per_hour=plan.solver_objective,
+        status=plan.status,
+        solver=options.solver,
+        solver_version=solver_version(options.solver),
+        integer=options.integer,
+        timings=timings,
+        lp_bound_usd_per_hour=plan.lp_bound_economic,
+        gap=gap,
+        min_service_violations=viol,
+        warnings=tuple(warnings),
+        n_variables=model.n_columns,
+        n_constraints=model.n_rows,
+        tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
+        min_service_penalty_usd_per_m_output=ms_penalty,
+    )
+
+
+def _solve_lp(model: BuiltModel, options: SolveOptions, timings: dict) -> _Plan:
+    """LP mode: one solve; chips are continuous; duals straight from the LP."""
+    run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
+    chips = model.unit_chips * _clean(run.x)
+    solver_obj = _pulp_objective(model)
+    return _Plan(chips, None, solver_obj, _economic(model, run, solver_obj), "optimal",
+                 run.cap_pi, run.pow_pi)
+
+
+def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
+                   timings: dict, deadline: float, warnings: list[str]) -> _Plan:
+    """Integer modes: LP bound, whole replicas (rounded or MILP), then duals at the plan.
+
+    Shadow prices come from the LP in which every option keeps at least the plan's replicas
+    (lower bounds) and may add fractional ones: the value of one more chip-hour given the
+    integer plan that will be run. If that LP fails, the relaxation's duals are used instead
+    and a warning says so.
+    """
+    relax = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
+    lp_bound = _pulp_objective(model)
+    lp_bound_economic = _economic(model, relax, lp_bound)
+    t0 = time.perf_counter()
+    replicas = round_replicas(ix, _clean(relax.x), model.tie_break_usd_per_chip_hour,
+                              model.min_service_penalty_usd_per_m)
+    timings["round_s"] = time.perf_counter() - t0
+    status = "rounded"
+    if options.integer == "exact":
+        remaining = max(deadline - time.perf_counter(), 0.1 * options.time_limit_s)
+        run = _timed_solve(model, options, timings, mip=True, time_limit_s=remaining,
+                           start=_start_values(ix, model, replicas))
+        replicas = np.round(run.x)
+        status = "optimal"
+    chips = replicas * model.unit_chips
+    objective = R.solver_objective(ix, chips, model.tie_break_usd_per_chip_hour,
+                                   model.min_service_penalty_usd_per_m)
+    if options.integer == "exact" and run.status != "optimal":
+        gap = max(lp_bound - objective, 0.0) / max(abs(lp_bound), 1.0)
+        if not options.accept_time_limit:
+            raise SolverError(
+                f"{options.solver}: the MILP stopped at the time limit before reaching the "
+                f"gap target {options.gap:g} (incumbent {objective:.6g} $/h, "
+                f"{100 * gap:.3g} % below the LP bound); raise the time limit or the gap, "
+                f"or use integer mode 'round'")
+        status = "time_limit"
+
+    t0 = time.perf_counter()
+    cap_pi, pow_pi = relax.cap_pi, relax.pow_pi
+    for v, lb in zip(model.x.tolist(), replicas.tolist()):
+        v.lowBound = lb
+    try:
+        fixed = solve_model(model, options.solver, mip=False, time_limit_s=options.time_limit_s,
+                            gap=options.gap)
+        cap_pi, pow_pi = fixed.cap_pi, fixed.pow_pi
+    except SolverError as exc:
+        warnings.append(f"shadow prices are the LP relaxation's: the LP at the integer plan "
+                        f"failed ({exc})")
+    timings["duals_s"] += time.perf_counter() - t0
+    return _Plan(chips, replicas, objective, R.economic_objective(ix, chips), status, cap_pi,
+                 pow_pi, lp_bound, lp_bound_economic)
+
+
+def _timed_solve(model: BuiltModel, options: SolveOptions, timings: dict, *, mip: bool,
+                 time_limit_s: float, start: np.ndarray | None = None) -> SolverRun:
+    run = solve_model(model, options.solver, mip=mip, time_limit_s=time_limit_s, gap=options.gap,
+                      start=start)
+    timings["solve_s"] += run.seconds
+    return run
+
+
+def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> np.ndarray:
+    """A feasible MILP start in column order: the replicas, and the unmet and shortfall they imply."""
+    chips = replicas * model.unit_chips
+    unmet = ix.demand_m_per_hour - R.served(ix, chips)
+    short = R.shortfall(ix, chips)[model.z_rows]
+    return np.concatenate([replicas, unmet, short])
+
+
+def _economic(model: BuiltModel, run: SolverRun, solver_objective: float) -> float:
+    """The economic objective of a solver run: its objective with tie-break and shortfall
+    penalty added back, from the solver's own values (so it reconciles with PuLP exactly)."""
+    return (solver_objective
+            + model.tie_break_usd_per_chip_hour * float(model.unit_chips @ run.x)
+            + model.min_service_penalty_usd_per_m * float(run.z.sum()))
+
+
+def _pulp_objective(model: BuiltModel) -> float:
+    """PuLP's own objective value of the current solution, in the maximised sense."""
+    return -float(model.prob.objective.value())
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Zero solver noise: negative or below 1e-9."""
+    out = np.asarray(values, dtype=float).copy()
+    out[out < 1e-9] = 0.0
+    return out
+
+
+def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(n)
+    out[rows] = values
+    return out

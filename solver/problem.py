@@ -1,0 +1,196 @@
+"""Inputs of the allocation solver: the problem tables, the solve options and their checks.
+
+Everything here is plain pandas; the solver knows nothing about scenarios or YAML. Input-shape
+problems (missing columns, NaN, negative capacity, duplicate keys, dangling references) are
+programmer errors, because the planner validates scenarios upstream: they raise ``ValueError``
+with a message naming the table, the column and a few offending rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AllocationProblem", "SolveOptions", "SolverError"]
+
+OPTION_KEYS = ["model", "system", "quarter", "site"]
+CAPACITY_KEYS = ["system", "quarter", "site"]
+DEMAND_KEYS = ["model", "quarter"]
+POWER_KEYS = ["site", "quarter"]
+
+OPTION_VALUES = ["m_output_per_chip_hour", "usd_per_chip_hour", "replica_chips", "kw_per_chip"]
+CAPACITY_VALUES = ["chips"]
+DEMAND_VALUES = ["m_output_per_hour", "value_usd_per_m_output", "unmet_penalty_usd_per_m_output"]
+POWER_VALUES = ["mw"]
+
+
+class SolverError(RuntimeError):
+    """The solver could not produce a usable plan (failure, infeasible, unbounded, time-out).
+
+    The message is meant for the user as is; the planner maps it to exit code 1.
+    """
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve an :class:`AllocationProblem`.
+
+    solver: ``"highs"`` (highspy, in-process, default) or ``"cbc"`` (fallback).
+    integer: ``"off"`` (LP, chips are continuous), ``"round"`` (LP rounded down to whole replicas
+        and topped up greedily; gap to the LP bound reported) or ``"exact"`` (MILP in replicas).
+    time_limit_s: wall-clock limit of each solver call.
+    gap: relative MILP gap target (``"exact"`` only).
+    tie_break_usd_per_chip_hour: tiny cost added to every chip-hour so that zero-cost options are
+        not used wastefully and the plan uses no more chips than needed. Not part of the reported
+        economic objective.
+    min_service: ``"soft"`` (default) - a minimum served fraction that capacity cannot meet is
+        reported as a violation in the result; ``"hard"`` - it raises :class:`SolverError`
+        naming the (model, quarter) rows.
+    min_service_penalty_usd_per_m_output: penalty on a minimum-service shortfall; ``None`` picks
+        one large enough to dominate any value a chip can earn (see ``build.min_service_penalty``).
+    accept_time_limit: in ``"exact"`` mode, return the incumbent (status ``"time_limit"``) when the
+        time limit stops the MILP before the gap is reached, instead of raising SolverError.
+    """
+
+    solver: Literal["highs", "cbc"] = "highs"
+    integer: Literal["off", "round", "exact"] = "off"
+    time_limit_s: float = 60.0
+    gap: float = 1e-4
+    tie_break_usd_per_chip_hour: float = 1e-6
+    min_service: Literal["soft", "hard"] = "soft"
+    min_service_penalty_usd_per_m_output: float | None = None
+    accept_time_limit: bool = False
+
+    def __post_init__(self) -> None:
+        if self.solver not in ("highs", "cbc"):
+            raise ValueError(f"SolveOptions.solver must be 'highs' or 'cbc', got {self.solver!r}")
+        if self.integer not in ("off", "round", "exact"):
+            raise ValueError(
+                f"SolveOptions.integer must be 'off', 'round' or 'exact', got {self.integer!r}"
+            )
+        if self.min_service not in ("soft", "hard"):
+            raise ValueError(
+                f"SolveOptions.min_service must be 'soft' or 'hard', got {self.min_service!r}"
+            )
+        if not (np.isfinite(self.time_limit_s) and self.time_limit_s > 0):
+            raise ValueError(f"SolveOptions.time_limit_s must be > 0, got {self.time_limit_s!r}")
+        if not (np.isfinite(self.gap) and 0 <= self.gap < 1):
+            raise ValueError(f"SolveOptions.gap must be in [0, 1), got {self.gap!r}")
+        if not (np.isfinite(self.tie_break_usd_per_chip_hour)
+                and self.tie_break_usd_per_chip_hour >= 0):
+            raise ValueError("SolveOptions.tie_break_usd_per_chip_hour must be finite and >= 0")
+        pen = self.min_service_penalty_usd_per_m_output
+        if pen is not None and not (np.isfinite(pen) and pen > 0):
+            raise ValueError("SolveOptions.min_service_penalty_usd_per_m_output must be > 0")
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationProblem:
+    """The allocation LP's data, as tidy DataFrames (see the package docstring for columns).
+
+    options:   one row per feasible (model, system, quarter, site) option.
+    capacity:  (system, quarter, site) -> chips available after reservations.
+    demand:    (model, quarter) -> demand rate, value, unmet penalty, optional min_served_fraction.
+    power_cap: optional (site, quarter) -> mw.
+
+    Construction checks the tables and raises ValueError on any shape problem.
+    """
+
+    options: pd.DataFrame
+    capacity: pd.DataFrame
+    demand: pd.DataFrame
+    power_cap: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        check_problem(self)
+
+
+def check_problem(problem: AllocationProblem) -> None:
+    """Raise ValueError describing the first table that is malformed."""
+    _check_table("options", problem.options, OPTION_KEYS, OPTION_VALUES)
+    _check_table("capacity", problem.capacity, CAPACITY_KEYS, CAPACITY_VALUES)
+    _check_table("demand", problem.demand, DEMAND_KEYS, DEMAND_VALUES)
+    opt, cap, dem = problem.options, problem.capacity, problem.demand
+
+    _require("options", "m_output_per_chip_hour", opt, opt["m_output_per_chip_hour"] > 0, "> 0")
+    _require("options", "usd_per_chip_hour", opt, opt["usd_per_chip_hour"] >= 0, ">= 0")
+    _require("options", "kw_per_chip", opt, opt["kw_per_chip"] >= 0, ">= 0")
+    rc = opt["replica_chips"]
+    _require("options", "replica_chips", opt, (rc >= 1) & (rc == np.floor(rc)),
+             "a whole number >= 1")
+    _require("capacity", "chips", cap, cap["chips"] >= 0, ">= 0")
+    _require("demand", "m_output_per_hour", dem, dem["m_output_per_hour"] >= 0, ">= 0")
+    _require("demand", "value_usd_per_m_output", dem, dem["value_usd_per_m_output"] >= 0, ">= 0")
+    _require("demand", "unmet_penalty_usd_per_m_output", dem,
+             dem["unmet_penalty_usd_per_m_output"] >= 0, ">= 0")
+    if "min_served_fraction" in dem.columns:
+        f = _numeric("demand", "min_served_fraction", dem)
+        _require("demand", "min_served_fraction", dem, (f >= 0) & (f <= 1), "in [0, 1]")
+
+    _check_references("options", opt, CAPACITY_KEYS, "capacity", cap)
+    _check_references("options", opt, DEMAND_KEYS, "demand", dem)
+    if problem.power_cap is not None:
+        pc = problem.power_cap
+        _check_table("power_cap", pc, POWER_KEYS, POWER_VALUES)
+        _require("power_cap", "mw", pc, pc["mw"] >= 0, ">= 0")
+
+
+def _check_table(table: str, df: pd.DataFrame, keys: list[str], values: list[str]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{table} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in keys + values if c not in df.columns]
+    if missing:
+        raise ValueError(f"{table} is missing column(s) {missing}; has {list(df.columns)}")
+    for c in keys:
+        bad = df[c].isna()
+        if bad.any():
+            raise ValueError(f"{table}.{c} has missing keys in rows {_rows(df, bad)}")
+    for c in values:
+        _numeric(table, c, df)
+    dup = df.duplicated(subset=keys, keep=False)
+    if dup.any():
+        raise ValueError(f"{table} has duplicate {tuple(keys)} keys: {_rows(df, dup, keys)}")
+
+
+def _numeric(table: str, col: str, df: pd.DataFrame) -> pd.Series:
+    s = df[col]
+    if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+        raise ValueError(f"{table}.{col} must be numeric, got dtype {s.dtype}")
+    bad = ~np.isfinite(s.to_numpy(dtype=float))
+    if bad.any():
+        raise ValueError(f"{table}.{col} has NaN or infinite values in rows {_rows(df, bad)}")
+    return s
+
+
+def _require(table: str, col: str, df: pd.DataFrame, ok, what: str) -> None:
+    bad = ~np.asarray(ok, dtype=bool)
+    if bad.any():
+        raise ValueError(f"{table}.{col} must be {what}; offending rows {_rows(df, bad)}")
+
+
+def _check_references(table: str, df: pd.DataFrame, keys: list[str], target: str,
+                      tdf: pd.DataFrame) -> None:
+    """Every ``keys`` tuple of ``df`` (the options) must be a row of ``tdf``."""
+    if df.empty:
+        return
+    have = pd.MultiIndex.from_frame(tdf[keys].astype(str))
+    want = pd.MultiIndex.from_frame(df[keys].astype(str))
+    bad = have.get_indexer(want) < 0
+    if bad.any():
+        raise ValueError(
+            f"{table} rows reference {tuple(keys)} keys absent from {target}: "
+            f"{_rows(df, bad, OPTION_KEYS)}"
+        )
+
+
+def _rows(df: pd.DataFrame, mask, cols: list[str] | None = None, limit: int = 5) -> str:
+    """A short listing of the first offending rows (index label or key tuple)."""
+    mask = np.asarray(mask, dtype=bool)
+    sub = df.loc[mask]
+    items = (list(sub[cols].astype(str).itertuples(index=False, name=None)) if cols
+             else list(sub.index))
+    more = f" (+{mask.sum() - limit} more)" if mask.sum() > limit else ""
+    return ", ".join(str(i) for i in items[:limit]) + more
