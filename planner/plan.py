@@ -9,7 +9,8 @@ import pandas as pd
 
 from planner.quarters import Quarter
 from planner.scenario import Loaded
-from planner.timeline import demand_table, fleet_table, horizon_quarters, serving_efficiency
+from planner.timeline import (demand_table, fleet_table, horizon_quarters, override_prices,
+                              serving_efficiency)
 
 SITE = "main"  # the default scenario has one site; the solver supports several
 
@@ -63,8 +64,8 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
 
 def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = None,
               time_limit_s: float | None = None, gap: float | None = None,
-              value_overrides: dict[str, float] | None = None) -> Plan:
-    """Run the whole plan. ``value_overrides`` sets a model's revenue per M output (for `when`)."""
+              price_override: tuple[str, float | None, float] | None = None) -> Plan:
+    """Run the whole plan; ``price_override`` = (model, input price or None, output price)."""
     from solver import AllocationProblem, SolveOptions, solve_allocation
 
     from planner.economics import economics_table
@@ -76,11 +77,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     table, fleet = cost_table(loaded, quarters)
     costs = table.table
     demand = demand_table(scenario, quarters)
-    if value_overrides:
-        for model, value in value_overrides.items():
-            rows = demand["model"] == model
-            demand.loc[rows, "unmet_penalty_usd_per_m_output"] *= value / demand.loc[rows, "revenue_usd_per_m_output"].clip(lower=1e-12)
-            demand.loc[rows, "revenue_usd_per_m_output"] = value
+    if price_override:
+        demand = override_prices(demand, scenario, *price_override)
     timings["cost_core_s"] = time.perf_counter() - start
 
     options = solver_options(costs, fleet, demand)

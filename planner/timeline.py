@@ -112,6 +112,30 @@ def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def override_prices(demand: pd.DataFrame, scenario: Scenario, model: str,
+                    price_input: float | None, price_output: float) -> pd.DataFrame:
+    """Copy of ``demand`` with ``model`` sold at the given prices (input: list if None).
+
+    Revenue and the priority-based unmet penalty follow the new prices; an explicit penalty
+    in the scenario is kept.
+    """
+    out = demand.copy()
+    rows = out["model"] == model
+    if price_input is not None:
+        out.loc[rows, ["price_usd_per_m_input", "price_usd_per_m_cached_input"]] = price_input
+    out.loc[rows, "price_usd_per_m_output"] = price_output
+    d, m = scenario.demand[model], scenario.models[model]
+    revenue = revenue_usd_per_m_output(out.loc[rows, "price_usd_per_m_input"].to_numpy(),
+                                       price_output,
+                                       out.loc[rows, "price_usd_per_m_cached_input"].to_numpy(),
+                                       out.loc[rows, "input_tokens_per_output_token"].to_numpy(),
+                                       m.workload.cache_hit)
+    out.loc[rows, "revenue_usd_per_m_output"] = revenue
+    out.loc[rows, "unmet_penalty_usd_per_m_output"] = unmet_penalty(
+        revenue, d.priority, d.unmet_penalty_usd_per_m_output)
+    return out
+
+
 def _price(prices, name: str) -> float:
     if name == "cached_input" and prices.cached_input is None:
         return prices.input
