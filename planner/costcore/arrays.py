@@ -93,6 +93,8 @@ class SystemArrays:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(self.names))
+        if np.size(self.peak_flops_per_s) == 0:
+            object.__setattr__(self, "peak_flops_per_s", np.zeros((0, 3)))
         _freeze(self, self.names, len(self.names))
         if self.peak_flops_per_s.shape != (len(self.names), 3):
             raise ValueError("peak_flops_per_s: expected shape (S, 3)")

@@ -5,7 +5,10 @@ the bidirectional vendor figure halved). The 10T model is a hypothetical Mythos-
 """
 from __future__ import annotations
 
+import numpy as np
+
 from planner import schema
+from planner.costcore.arrays import ModelArrays, SystemArrays
 
 
 def system(chips_per_domain: int, bf16: float, fp8: float, fp4, hbm_gb: float, hbm_tbps: float,
@@ -50,3 +53,38 @@ def model(total_b: float, active_b: float, bits: int = 8, layers: int = 120,
 def mythos_10t(**overrides) -> schema.Model:
     """10T total, 500B active, 8-bit, 256 experts top-8, 120 layers, hidden 16384, MLA."""
     return model(10000, 500, **overrides)
+
+
+def random_arrays(rng, n_models: int, n_systems: int):
+    """Random but plausible ``(ModelArrays, SystemArrays)`` for property tests and benchmarks."""
+    def logu(lo, hi, n):
+        return np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+
+    M, S = n_models, n_systems
+    total = logu(1e9, 2e13, M)
+    moe = rng.random(M) < 0.6
+    e = np.where(moe, rng.integers(4, 513, M), 1).astype(float)
+    k = np.where(moe, np.minimum(rng.integers(1, 17, M), e), 1).astype(float)
+    active = np.where(moe, total * rng.uniform(0.01, 1.0, M), total * rng.uniform(0.5, 1.0, M))
+    bits = rng.choice([4, 8, 16], M)
+    cache = np.where(rng.random(M) < 0.2, rng.choice([0.0, 1.0], M), rng.uniform(0, 1, M))
+    models = ModelArrays(
+        names=tuple(f"m{i}" for i in range(M)), total_params=total, active_params=active,
+        weight_bytes_per_param=bits / 8, flops_precision=np.select([bits == 16, bits == 8], [0, 1], 2),
+        layers=rng.integers(1, 150, M), hidden_size=rng.integers(256, 32769, M),
+        attention_width=rng.integers(256, 131073, M), kv_bytes_per_token=logu(1e3, 1e6, M),
+        experts_total=e, experts_active=k, input_tokens=logu(0.5, 2e5, M),
+        output_tokens=logu(0.5, 2e4, M), cache_hit=cache,
+        min_output_tokens_per_s=logu(1, 200, M), max_ttft_s=logu(0.01, 60, M))
+    bf16 = logu(1e14, 5e15, S)
+    fp8 = bf16 * rng.uniform(1, 4, S)
+    systems = SystemArrays(
+        names=tuple(f"s{i}" for i in range(S)),
+        chips_per_domain=rng.choice([1, 4, 8, 16, 64, 72, 144, 9216], S),
+        peak_flops_per_s=np.stack([bf16, fp8, fp8 * rng.uniform(1, 3, S)], axis=1),
+        hbm_bytes=logu(16e9, 1e12, S), hbm_bytes_per_s=logu(1e12, 3e13, S),
+        scaleup_bytes_per_s=logu(5e10, 2e12, S), scaleout_bytes_per_s=logu(5e9, 2e11, S),
+        compute_eff=rng.uniform(0.2, 1, S), memory_eff=rng.uniform(0.2, 1, S),
+        comm_eff=rng.uniform(0.2, 1, S), layer_overhead_s=logu(1e-6, 1e-4, S),
+        collective_latency_s=logu(1e-6, 5e-5, S))
+    return models, systems

@@ -181,11 +181,19 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
                   usd_per_chip_hour, serving_efficiency,
                   replica_chips: Sequence[float] = DEFAULT_REPLICA_CHIPS,
                   batch: Sequence[float] = DEFAULT_BATCH) -> Grid:
-    """Evaluate every (model, system, quarter, replica size, batch) configuration."""
+    """Evaluate every (model, system, quarter, replica size, batch) configuration.
+
+    ``usd_per_chip_hour`` is (S, Q), ``serving_efficiency`` (Q,). All work is array arithmetic;
+    the one Python loop walks chunks of models (>= ``_CHUNK_CONFIGS`` configurations each) so
+    5-D temporaries stay small and cache-resident.
+    """
     quarters = tuple(str(q) for q in quarters)
     S, Q = len(systems), len(quarters)
-    usd = np.array(usd_per_chip_hour, dtype=np.float64).reshape(S, Q)
-    se = np.array(serving_efficiency, dtype=np.float64).reshape(Q)
+    usd = np.array(usd_per_chip_hour, dtype=np.float64)
+    se = np.array(serving_efficiency, dtype=np.float64)
+    if usd.shape != (S, Q) or se.shape != (Q,):
+        raise ValueError(f"usd_per_chip_hour must be (S, Q) = {(S, Q)} and serving_efficiency "
+                         f"({Q},); got {usd.shape} and {se.shape}")
     for name, arr in (("usd_per_chip_hour", usd), ("serving_efficiency", se)):
         if not (np.all(np.isfinite(arr)) and np.all(arr > 0)):
             raise ValueError(f"{name}: every value must be positive and finite")
