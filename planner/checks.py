@@ -30,6 +30,12 @@ def semantic_problems(scenario: Scenario, doc: Located,
         if quarter > end or (quarter < start and not allow_before):
             report(path + (str(quarter),), f"quarter {quarter} is outside the horizon {start}-{end}")
 
+    families = _efficiency_families()
+    for key, system in scenario.systems.items():
+        if system.family is not None and system.family not in families:
+            report(("systems", key, "family"),
+                   f"unknown family '{system.family}'{_close(system.family, families)}")
+
     for key, model in scenario.models.items():
         if model.active_params_b > model.total_params_b:
             report(("models", key, "active_params_b"),
@@ -46,6 +52,12 @@ def semantic_problems(scenario: Scenario, doc: Located,
             elif model.active_params_b == model.total_params_b:
                 report(("models", key, "active_params_b"),
                        "a mixture-of-experts model must have fewer active than total parameters")
+            elif model.active_params_b < model.total_params_b * model.experts.active / model.experts.total:
+                floor = model.total_params_b * model.experts.active / model.experts.total
+                report(("models", key, "active_params_b"),
+                       f"{model.active_params_b:g}B active is less than the routed experts alone "
+                       f"({model.experts.active}/{model.experts.total} of {model.total_params_b:g}B "
+                       f"= {floor:.3g}B); raise active_params_b or check the expert counts")
 
     for key, entry in scenario.fleet.items():
         if ("systems", key) in pruned or ("systems",) in pruned:
@@ -76,6 +88,12 @@ def semantic_problems(scenario: Scenario, doc: Located,
     for quarter in scenario.economics.serving_efficiency:
         in_horizon(("economics", "serving_efficiency"), quarter, allow_before=True)
     return problems
+
+
+def _efficiency_families() -> list[str]:
+    from planner.costcore.efficiency import load_efficiency_table
+
+    return sorted(load_efficiency_table().families)
 
 
 def _close(word: str, names) -> str:

@@ -21,6 +21,15 @@ import pandas as pd
 KEYS = ["model", "quarter"]
 
 
+def _split_costs(costs: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """Cost core's $/M input and output, raised by the peak-to-average factor (idle hours)."""
+    out = costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]].merge(
+        demand[KEYS + ["peak_to_average"]], on=KEYS)
+    out["usd_per_m_input"] *= out["peak_to_average"]
+    out["usd_per_m_output"] *= out["peak_to_average"]
+    return out.drop(columns="peak_to_average")
+
+
 def _by_model_quarter(allocation: pd.DataFrame, utilisation: pd.DataFrame,
                       costs: pd.DataFrame) -> pd.DataFrame:
     """Sum served tokens, chips, $ and rent per (model, quarter) over the systems used."""
@@ -65,6 +74,7 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     out = demand[KEYS + ["tier", "output_tokens_per_day", "m_output_per_hour",
                          "price_usd_per_m_input", "price_usd_per_m_output",
                          "revenue_usd_per_m_output"]].copy()
+    costs = _split_costs(costs, demand)
     used = _by_model_quarter(allocation, utilisation, costs)
     cheap = _cheapest_option(options, utilisation, costs)
     out = out.merge(used, on=KEYS, how="left").merge(cheap, on=KEYS, how="left",

@@ -45,9 +45,13 @@ def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
 
 
 def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
-    """Feasible (model, system, quarter) options with throughput for the model's demand mix."""
+    """Feasible (model, system, quarter) options with throughput for the model's demand mix.
+
+    Throughput is what a chip serves on average when sized for the peak hour.
+    """
     rows = costs[costs["feasible"]].merge(
-        demand[["model", "quarter", "input_tokens_per_output_token"]], on=["model", "quarter"])
+        demand[["model", "quarter", "input_tokens_per_output_token", "peak_to_average"]],
+        on=["model", "quarter"])
     rows = rows.merge(fleet[["system", "quarter", "available_chips", "kw_per_chip"]],
                       on=["system", "quarter"])
     rows = rows[rows["available_chips"] > 0]
@@ -55,7 +59,7 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
                          + rows["input_tokens_per_output_token"] / rows["input_tokens_per_s_per_chip"])
     return pd.DataFrame({
         "model": rows["model"], "system": rows["system"], "quarter": rows["quarter"], "site": SITE,
-        "m_output_per_chip_hour": 3600.0 / chip_s_per_output / 1e6,
+        "m_output_per_chip_hour": 3600.0 / chip_s_per_output / 1e6 / rows["peak_to_average"],
         "usd_per_chip_hour": rows["usd_per_chip_hour"],
         "replica_chips": rows["replica_chips"].round().astype(int),
         "kw_per_chip": rows["kw_per_chip"],

@@ -201,6 +201,9 @@ class Demand(Section):
     price_usd_per_m: Prices
     price_changes: dict[QuarterField, Prices] = Field(
         default_factory=dict, description="New list prices from the given quarter on.")
+    peak_to_average: Annotated[float, Field(ge=1)] = Field(
+        1.0, description="Peak-hour demand over the daily average: capacity is sized for the "
+        "peak, so each chip serves (average) tokens at 1/peak_to_average of its throughput.")
     priority: Annotated[int, Field(ge=1, le=9)] = Field(
         1, description="1 (lowest) to 9: in a shortage higher priorities are served first.")
     unmet_penalty_usd_per_m_output: Optional[NonNegFloat] = Field(

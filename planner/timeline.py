@@ -101,7 +101,7 @@ def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
         frames.append(pd.DataFrame({
             "model": key, "quarter": [str(x) for x in quarters], "tier": model.tier,
             "output_tokens_per_day": per_day, "m_output_per_hour": m_tokens_per_hour(per_day),
-            "input_tokens_per_output_token": ratio,
+            "input_tokens_per_output_token": ratio, "peak_to_average": d.peak_to_average,
             "price_usd_per_m_input": prices["input"], "price_usd_per_m_output": prices["output"],
             "price_usd_per_m_cached_input": prices["cached_input"],
             "revenue_usd_per_m_output": revenue, "priority": d.priority,

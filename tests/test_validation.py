@@ -110,3 +110,12 @@ def test_cli_validate_ok(small_path):
     result = CliRunner().invoke(main, ["validate", small_path])
     assert result.exit_code == 0, result.output
     assert "ok (1 systems, 2 models, 2 demand series, 2026Q1-2026Q4)" in result.output
+
+
+def test_unknown_family_and_expert_floor(child):
+    path = child("systems:\n  rack:\n    family: hoper\n"
+                 "models:\n  big-moe:\n    active_params_b: 5\n")
+    assert problems_of(path) == [
+        "6: systems.rack.family: unknown family 'hoper'; did you mean 'hopper'?",
+        "9: models.big-moe.active_params_b: 5B active is less than the routed experts alone "
+        "(4/128 of 400B = 12.5B); raise active_params_b or check the expert counts"]
