@@ -68,8 +68,8 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
 
 def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = None,
               time_limit_s: float | None = None, gap: float | None = None,
-              price_override: tuple[str, float | None, float] | None = None) -> Plan:
-    """Run the whole plan; ``price_override`` = (model, input price or None, output price)."""
+              price_override: tuple[str, float | None, float | None] | None = None) -> Plan:
+    """Run the whole plan; ``price_override`` = (model, input price, output price), None = list."""
     from solver import AllocationProblem, SolveOptions, solve_allocation
 
     from planner.economics import economics_table

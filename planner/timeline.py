@@ -113,8 +113,8 @@ def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
 
 
 def override_prices(demand: pd.DataFrame, scenario: Scenario, model: str,
-                    price_input: float | None, price_output: float) -> pd.DataFrame:
-    """Copy of ``demand`` with ``model`` sold at the given prices (input: list if None).
+                    price_input: float | None, price_output: float | None) -> pd.DataFrame:
+    """Copy of ``demand`` with ``model`` sold at the given prices (None keeps the list price).
 
     Revenue and the priority-based unmet penalty follow the new prices; an explicit penalty
     in the scenario is kept.
@@ -123,10 +123,11 @@ def override_prices(demand: pd.DataFrame, scenario: Scenario, model: str,
     rows = out["model"] == model
     if price_input is not None:
         out.loc[rows, ["price_usd_per_m_input", "price_usd_per_m_cached_input"]] = price_input
-    out.loc[rows, "price_usd_per_m_output"] = price_output
+    if price_output is not None:
+        out.loc[rows, "price_usd_per_m_output"] = price_output
     d, m = scenario.demand[model], scenario.models[model]
     revenue = revenue_usd_per_m_output(out.loc[rows, "price_usd_per_m_input"].to_numpy(),
-                                       price_output,
+                                       out.loc[rows, "price_usd_per_m_output"].to_numpy(),
                                        out.loc[rows, "price_usd_per_m_cached_input"].to_numpy(),
                                        out.loc[rows, "input_tokens_per_output_token"].to_numpy(),
                                        m.workload.cache_hit)

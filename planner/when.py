@@ -57,7 +57,7 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     """Answer "when can we serve ``model`` at ``price_output``" quarter by quarter."""
     check_model(loaded, model)
     margin = loaded.scenario.economics.target_margin if margin is None else margin
-    override = None if price_output is None else (model, price_input, price_output)
+    override = (model, price_input, price_output)
     plan = make_plan(loaded, price_override=override, **solver_args)
     e = plan.economics[plan.economics["model"] == model].reset_index(drop=True)
     d = plan.demand[plan.demand["model"] == model].reset_index(drop=True)
