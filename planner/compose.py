@@ -6,6 +6,7 @@ in order). Merging is deep; the child wins; a ``null`` in the child removes the 
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 
 import yaml
@@ -101,12 +102,29 @@ def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
     return merge(base, doc)
 
 
+_KEY_PART = re.compile(r'"[^"]*"|[^.]+')
+
+
+def _split_assignment(text: str) -> tuple[str, str, str]:
+    """Split ``path=value`` at the first ``=`` outside double quotes."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "=" and not quoted:
+            return text[:i], "=", text[i + 1:]
+    return text, "", ""
+
+
 def apply_overrides(doc: Located, overrides: list[str]) -> Located:
-    """Apply ``path.to.key=value`` overrides (values parsed as YAML) on top of ``doc``."""
+    """Apply ``path.to.key=value`` overrides (values parsed as YAML) on top of ``doc``.
+
+    A key holding dots is quoted: ``models."llama-3.1-70b".layers=80``.
+    """
     problems = []
     for number, text in enumerate(overrides, start=1):
-        key, sep, raw = text.partition("=")
-        keys = tuple(k.strip() for k in key.split("."))
+        key, sep, raw = _split_assignment(text)
+        keys = tuple(k.strip().strip('"') for k in _KEY_PART.findall(key))
         if not sep or not all(keys):
             problems.append(Problem("--set", number, key, f"'{text}' is not path.to.key=value"))
             continue

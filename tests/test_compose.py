@@ -86,3 +86,8 @@ def test_input_hash_is_stable_and_sensitive(small_path):
     a = load_scenario(small_path).input_sha256
     assert a == load_scenario(small_path).input_sha256
     assert a != load_scenario(small_path, ["economics.target_margin=0.3"]).input_sha256
+
+
+def test_set_quoted_key_with_dots():
+    s = load_scenario(None, ['models."llama-3.1-70b".slo.min_output_tokens_per_s=42']).scenario
+    assert s.models["llama-3.1-70b"].slo.min_output_tokens_per_s == 42
