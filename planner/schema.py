@@ -205,7 +205,9 @@ class Demand(Section):
         1.0, description="Peak-hour demand over the daily average: capacity is sized for the "
         "peak, so each chip serves (average) tokens at 1/peak_to_average of its throughput.")
     priority: Annotated[int, Field(ge=1, le=9)] = Field(
-        1, description="1 (lowest) to 9: in a shortage higher priorities are served first.")
+        1, description="1 (lowest) to 9: an unserved token costs (priority - 1) / 8 x its list "
+        "revenue in lost goodwill on top of the lost revenue; in a shortage the most valuable "
+        "tokens per chip-hour are served first.")
     unmet_penalty_usd_per_m_output: Optional[NonNegFloat] = Field(
         None, description="Explicit cost of leaving 1 M output tokens unserved; overrides priority.")
     min_served_fraction: Fraction = Field(0.0, description="Service floor, e.g. 0.99 for a "

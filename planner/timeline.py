@@ -71,15 +71,20 @@ def serving_efficiency(scenario: Scenario, quarters: list[Quarter]) -> np.ndarra
     return np.interp(_index(quarters), _index(order), [points[p] for p in order])
 
 
-def unmet_penalty(value_usd_per_m: np.ndarray, priority: int, explicit: float | None) -> np.ndarray:
-    """Cost of leaving 1 M output tokens unserved: explicit, else priority x its list revenue.
+PRIORITY_LEVELS = 9
 
-    Serving a token is then worth (1 + priority) x its revenue, so higher priorities are
-    rationed last, and every term of the objective stays in dollars (shadow prices are $).
+
+def unmet_penalty(value_usd_per_m: np.ndarray, priority: int, explicit: float | None) -> np.ndarray:
+    """Cost of leaving 1 M output tokens unserved beyond the lost revenue.
+
+    Explicit if given; else lost goodwill of (priority - 1) / 8 x the list revenue, so serving a
+    priority-9 token is worth twice its revenue and a priority-1 token its revenue alone. The
+    objective and the shadow prices stay in dollars; in a shortage the allocation serves the
+    most valuable tokens per chip-hour, tilted towards higher priorities.
     """
     if explicit is not None:
-        return np.full_like(value_usd_per_m, explicit)
-    return priority * value_usd_per_m
+        return np.full_like(value_usd_per_m, explicit, dtype=float)
+    return (priority - 1) / (PRIORITY_LEVELS - 1) * np.asarray(value_usd_per_m, dtype=float)
 
 
 def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:

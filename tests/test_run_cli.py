@@ -55,9 +55,9 @@ def test_shortage_rations_the_lower_priority(small_path, per_chip):
     assert econ[("big-moe", "2026Q1")]["served_fraction"] == pytest.approx(1.0)
     assert econ[("small-dense", "2026Q1")]["served_output_tokens_per_day"] == pytest.approx(served_small, rel=1e-6)
     assert util[("rack", "2026Q1")]["utilisation"] == pytest.approx(1.0)
-    # one more chip serves per_chip M/h more small-dense tokens, each worth (1 + priority 1)
-    # x revenue 0.6 $/M, less the chip's $2/h: that is the scarcity rent
-    rent = per_chip["small-dense"] * 2 * 0.6 - 2.0
+    # one more chip serves per_chip M/h more small-dense tokens, each worth its revenue
+    # 0.6 $/M (priority 1 adds no goodwill penalty), less the chip's $2/h: the scarcity rent
+    rent = per_chip["small-dense"] * 0.6 - 2.0
     assert util[("rack", "2026Q1")]["shadow_price_usd_per_chip_hour"] == pytest.approx(rent, rel=1e-4)
 
 
