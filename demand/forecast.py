@@ -9,14 +9,17 @@ import numpy as np
 HOURS_PER_DAY = 24.0
 
 
-def interpolate_volume(point_quarters: np.ndarray, values: np.ndarray,
-                       quarters: np.ndarray) -> np.ndarray:
-    """Linear between points, flat after the last, zero before the first (the launch)."""
+def interpolate_volume(point_quarters: np.ndarray, values: np.ndarray, quarters: np.ndarray,
+                       growth_per_year: float = 0.0) -> np.ndarray:
+    """Linear between points, zero before the first (the launch); after the last, the last
+    value compounded at ``growth_per_year`` per year (flat when 0)."""
     order = np.argsort(point_quarters)
     points = np.asarray(point_quarters, dtype=float)[order]
     vals = np.asarray(values, dtype=float)[order]
     q = np.asarray(quarters, dtype=float)
     out = np.interp(q, points, vals)
+    after = np.clip(q - points[-1], 0.0, None)
+    out = out * (1.0 + growth_per_year) ** (after / 4.0)
     return np.where(q < points[0], 0.0, out)
 
 

@@ -33,6 +33,12 @@ def test_volume_interpolation_launch_and_flat_tail():
     assert got.tolist() == [0, 0, 10, 20, 30, 30, 30]
 
 
+def test_volume_growth_after_last_point():
+    got = interpolate_volume(np.array([0]), np.array([100.0]), np.arange(0, 9), growth_per_year=1.0)
+    assert got[4] == pytest.approx(200.0) and got[8] == pytest.approx(400.0)
+    assert got[2] == pytest.approx(100 * 2 ** 0.5)
+
+
 def test_units_and_revenue():
     assert m_tokens_per_hour(np.array([24e6])).tolist() == [1.0]
     # 1 M output at $10 plus 4 M input: half cached at $0.5, half at $2
