@@ -96,7 +96,8 @@ def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
         ratio = (d.input_tokens_per_output_token if d.input_tokens_per_output_token is not None
                  else model.workload.input_tokens / model.workload.output_tokens)
         per_day = interpolate_volume(_index(d.output_tokens_per_day),
-                                     np.array(list(d.output_tokens_per_day.values())), q)
+                                     np.array(list(d.output_tokens_per_day.values())), q,
+                                     d.growth_per_year)
         changes = _index(d.price_changes)
         prices = {name: step_values(changes, np.array([_price(p, name) for p in d.price_changes.values()]),
                                     q, before=_price(d.price_usd_per_m, name))
