@@ -62,8 +62,12 @@ def summary(plan: Plan) -> dict:
     }
 
 
-def write_run(plan: Plan, directory: str, force: bool = False) -> list[str]:
-    """Write the run's files atomically into ``directory``; return the file names."""
+def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> list[str]:
+    """Write the run's files atomically into ``directory``; return the file names.
+
+    ``extra(tmp)``, if given, writes more files (exports, report) into the same atomic write
+    after the standard ones, and returns their names.
+    """
     files = ["allocation.csv", "economics.csv", "summary.json", "timings.json"]
     with atomic_directory(directory, force=force) as tmp:
         allocation_frame(plan).to_csv(os.path.join(tmp, files[0]), index=False,
@@ -76,4 +80,6 @@ def write_run(plan: Plan, directory: str, force: bool = False) -> list[str]:
         with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
             json.dump({"timings_s": plan.timings_s}, handle, indent=1)
             handle.write("\n")
+        if extra is not None:
+            files = files + list(extra(tmp))
     return files

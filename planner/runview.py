@@ -59,4 +59,23 @@ def render(plan: Plan) -> str:
                           "($/M tokens; achievable = (cost + scarcity rent) / (1 - margin))"),
              format_table(allocation_view(plan), "Allocation (chips serving each model)"),
              format_table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system")]
+    parts += per_task_tables(plan)
     return "\n\n".join(parts)
+
+
+def per_task_tables(plan: Plan) -> list[str]:
+    """One table per task family of the served models: cost (on the systems used) and list
+    price per task, by quarter; none when no served model has ``tokens_per_task``."""
+    from planner.tasks import per_task_economics, per_task_view
+
+    economics = per_task_economics(plan)
+    out = []
+    for task in sorted(set(economics["task"])):
+        rows = economics[economics["task"] == task].drop_duplicates("model")
+        tokens = "; ".join(f"{m} {i:,.0f} in / {o:,.0f} out" for m, i, o in zip(
+            rows["model"], rows["input_tokens_per_task"], rows["output_tokens_per_task"]))
+        out.append(format_table(per_task_view(economics, task),
+                                f"Per task: {task} ($ per task: cost on the systems used, or the "
+                                f"cheapest available when unserved; list price)")
+                   + f"\ntokens per task: {tokens}")
+    return out

@@ -7,10 +7,16 @@ fleet with every other model's claims. A quarter qualifies when (checked in this
 3. the allocation serves at least ``share`` of the model's demand;
 4. the margin on the systems actually used holds.
 The first check that fails is the quarter's binding reason.
+
+Per task (``task``, a family of the model's ``tokens_per_task``): the table adds the tokens,
+cost, price, margin and lowest price (cost / (1 - margin)) per task; the answer is unchanged.
+With ``price_per_task`` the model is sold at that price per task: its whole rate card (input,
+cached input, output) is scaled in every price period so that one task costs exactly that,
+and checks 2 and 4 hold the margin on the task (1 - cost per task / price per task).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -32,12 +38,15 @@ class WhenAnswer:
     earliest_quarter: str | None
     reason: str
     quarters: pd.DataFrame
+    task: str | None = None
+    price_per_task: float | None = None
 
     def to_json(self) -> dict:
         from planner.tables import to_records
 
         return {"model": self.model, "price_output": self.price_output,
                 "price_input": self.price_input, "margin": self.margin, "share": self.share,
+                "task": self.task, "price_per_task": self.price_per_task,
                 "earliest_quarter": self.earliest_quarter, "reason": self.reason,
                 "quarters": to_records(self.quarters)}
 
@@ -52,12 +61,71 @@ def check_model(loaded: Loaded, model: str) -> None:
                                   f"add demand.{model} to ask when it can be served")])
 
 
+def check_task(loaded: Loaded, model: str, task: str) -> None:
+    """The model must define ``tokens_per_task.<task>``."""
+    from planner.tasks import check_task as check_family
+
+    check_family(loaded.scenario, task)
+    known = loaded.scenario.models[model].tokens_per_task
+    if task not in known:
+        raise InputError([Problem("--per-task", None, task, f"model '{model}' has no "
+                                  f"tokens_per_task.{task}; its task families: "
+                                  + (", ".join(sorted(known)) or "none"))])
+
+
+def priced_per_task(loaded: Loaded, model: str, task: str, price: float) -> Loaded:
+    """Copy of ``loaded`` with ``model``'s rate card scaled so one ``task`` costs ``price``.
+
+    Every price period (the base prices and each price change) is scaled by its own factor;
+    input tokens are priced at the model's cache mix, as in the per-token revenue.
+    """
+    from planner.tasks import usd_per_task
+
+    s = loaded.scenario
+    m, d = s.models[model], s.demand[model]
+    tokens, hit = m.tokens_per_task[task], m.workload.cache_hit
+
+    def scaled(prices):
+        cached = prices.cached_input if prices.cached_input is not None else prices.input
+        listed = usd_per_task(tokens.input_tokens, tokens.output_tokens,
+                              (1 - hit) * prices.input + hit * cached, prices.output)
+        if listed <= 0:
+            raise InputError([Problem("--price-per-task", None, model, "the list prices are "
+                                      "zero, so they cannot be scaled to a price per task; use "
+                                      "--price-output and --price-input")])
+        f = price / float(listed)
+        return prices.model_copy(update={
+            "input": prices.input * f, "output": prices.output * f,
+            "cached_input": None if prices.cached_input is None else prices.cached_input * f})
+
+    demand = d.model_copy(update={
+        "price_usd_per_m": scaled(d.price_usd_per_m),
+        "price_changes": {q: scaled(p) for q, p in d.price_changes.items()}})
+    scenario = s.model_copy(update={"demand": {**s.demand, model: demand}})
+    return replace(loaded, scenario=scenario)
+
+
 def when(loaded: Loaded, model: str, price_output: float | None, price_input: float | None = None,
-         margin: float | None = None, share: float = 1.0, **solver_args) -> WhenAnswer:
-    """Answer "when can we serve ``model`` at ``price_output``" quarter by quarter."""
+         margin: float | None = None, share: float = 1.0, task: str | None = None,
+         price_per_task: float | None = None, **solver_args) -> WhenAnswer:
+    """Answer "when can we serve ``model`` at ``price_output``" quarter by quarter.
+
+    ``task``: add per-task columns; ``price_per_task`` (needs ``task``, excludes the per-token
+    prices): sell the model at that price per task (see the module notes).
+    """
     check_model(loaded, model)
+    if price_per_task is not None and task is None:
+        raise InputError([Problem("--price-per-task", None, "", "needs --per-task TASK "
+                                  "(the task family the price is for)")])
+    if price_per_task is not None and (price_output is not None or price_input is not None):
+        raise InputError([Problem("--price-per-task", None, "", "give either a price per task "
+                                  "or --price-output/--price-input, not both")])
+    if task is not None:
+        check_task(loaded, model, task)
     margin = loaded.scenario.economics.target_margin if margin is None else margin
     override = (model, price_input, price_output)
+    if price_per_task is not None:
+        loaded, override = priced_per_task(loaded, model, task, price_per_task), None
     plan = make_plan(loaded, price_override=override, **solver_args)
     e = plan.economics[plan.economics["model"] == model].reset_index(drop=True)
     d = plan.demand[plan.demand["model"] == model].reset_index(drop=True)
@@ -70,11 +138,20 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     lowest_price = (cost / (1 - margin) - input_revenue).clip(lower=0.0)
     revenue = d["revenue_usd_per_m_output"]
     achieved_margin = np.where(revenue > 0, 1 - cost / revenue.where(revenue > 0), np.nan)
+    per_task = _per_task_columns(loaded, model, task, e, d, margin) if task else None
+    if price_per_task is not None:  # the price and margin that count are the task's
+        check = (np.full(len(e), price_per_task), per_task["lowest_price_usd_per_task"],
+                 per_task["margin_per_task"], " per task")
+    elif price_output is not None:
+        check = (np.full(len(e), price_output), lowest_price, achieved_margin, "/M output")
+    else:
+        check = None
 
     binding, ok = [], []
     for i, quarter in enumerate(e["quarter"]):
+        priced = None if check is None else tuple(np.asarray(c)[i] for c in check[:3]) + check[3:]
         reason = _binding(available[available["quarter"] == quarter], e.loc[i], d.loc[i],
-                          price_output, lowest_price[i], achieved_margin[i], margin, share)
+                          priced, margin, share)
         binding.append(reason)
         ok.append(reason == "")
     table = pd.DataFrame({
@@ -83,15 +160,40 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         "cost_usd_per_m_output": e["cost_usd_per_m_output"],
         "cost_usd_per_m_output_all_in": cost, "price_usd_per_m_input": d["price_usd_per_m_input"],
         "price_usd_per_m_output": d["price_usd_per_m_output"],
-        "margin": achieved_margin, "lowest_price_output_usd_per_m": lowest_price,
-        "ok": ok, "binding": [b or "ok" for b in binding]})
+        "margin": achieved_margin, "lowest_price_output_usd_per_m": lowest_price})
+    if per_task is not None:
+        table = pd.concat([table, per_task], axis=1)
+    table["ok"] = ok
+    table["binding"] = [b or "ok" for b in binding]
     first = next((q for q, good in zip(table["quarter"], ok) if good), None)
     last_reason = "" if first else f"{table['quarter'].iloc[-1]}: {binding[-1]}"
-    return WhenAnswer(model, price_output, price_input, margin, share, first, last_reason, table)
+    return WhenAnswer(model, price_output, price_input, margin, share, first, last_reason, table,
+                      task, price_per_task)
 
 
-def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, price_output,
-             lowest_price: float, achieved_margin: float, margin: float, share: float) -> str:
+def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,
+                      margin: float) -> pd.DataFrame:
+    """Tokens, cost, price, margin and lowest price (at ``margin``) per task, per quarter."""
+    from planner.tasks import usd_per_task
+
+    m = loaded.scenario.models[model]
+    tokens, hit = m.tokens_per_task[task], m.workload.cache_hit
+    cost = usd_per_task(tokens.input_tokens, tokens.output_tokens, e["cost_usd_per_m_input"],
+                        e["cost_usd_per_m_output"])
+    price = usd_per_task(tokens.input_tokens, tokens.output_tokens,
+                         (1 - hit) * d["price_usd_per_m_input"]
+                         + hit * d["price_usd_per_m_cached_input"], d["price_usd_per_m_output"])
+    return pd.DataFrame({
+        "input_tokens_per_task": tokens.input_tokens,
+        "output_tokens_per_task": tokens.output_tokens,
+        "cost_usd_per_task": cost, "price_usd_per_task": price,
+        "margin_per_task": np.where(price > 0, 1 - cost / np.where(price > 0, price, 1.0), np.nan),
+        "lowest_price_usd_per_task": cost / (1 - margin)})
+
+
+def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, priced, margin: float,
+             share: float) -> str:
+    """``priced``: None (no price asked) or (price, lowest price, achieved margin, unit)."""
     if dem["m_output_per_hour"] <= 0:
         return "no demand yet (before launch)"
     if available.empty:
@@ -99,10 +201,19 @@ def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, price_out
     if not available["feasible"].any():
         reasons = sorted(set(available["reason"]))
         return "no system fits: " + "; ".join(f"{r}" for r in reasons[:2])
-    if price_output is not None and econ["cost_basis"] != "served" and lowest_price > price_output:
-        return f"cost too high: needs ${lowest_price:.3g}/M output at {margin:.0%} margin"
+    if priced is not None:
+        price, lowest_price, achieved_margin, unit = priced
+        if econ["cost_basis"] != "served" and lowest_price > price:
+            return f"cost too high: needs ${lowest_price:.3g}{unit} at {margin:.0%} margin"
     if econ["served_fraction"] < share - SHARE_TOLERANCE:
         return f"not enough capacity: {econ['served_fraction']:.0%} served"
-    if price_output is not None and achieved_margin < margin - 1e-9:
+    if priced is not None and achieved_margin < margin - 1e-9:
         return f"cost too high: margin {achieved_margin:.0%} < {margin:.0%}"
     return ""
+
+
+def per_task_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The terminal table of `when --per-task`: per-task columns instead of most per-token ones."""
+    return table[["quarter", "demand_output_tokens_per_day", "served_fraction", "systems",
+                  "price_usd_per_m_output", "cost_usd_per_task", "price_usd_per_task",
+                  "margin_per_task", "lowest_price_usd_per_task", "binding"]]

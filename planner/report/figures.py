@@ -1,0 +1,67 @@
+"""The report's plots, rendered once to PNG and SVG bytes from a run's frames."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from planner import plots
+from planner.report.rundata import RunData
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One plot: a file-safe name, a title and caption (plain text), and its image bytes."""
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+    svg: bytes
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe slug of a scenario name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40] or "x"
+
+
+def build_figures(run: RunData) -> list[Figure]:
+    """Allocation, served/unmet demand, cost and prices, shadow prices, one Pareto per model."""
+    specs = [
+        ("allocation", "Allocation of each system's chips to models",
+         "Chips of each system serving each model per quarter (stacked); the line is the "
+         "system's available chips (installed minus reserved).",
+         lambda: plots.allocation_figure(run.allocation, run.utilisation,
+                                         "Chips serving each model, per system")),
+        ("demand", "Served and unmet demand",
+         "Output tokens per day served (blue) and unmet (red) for each model.",
+         lambda: plots.demand_figure(run.economics, "Served and unmet demand per model")),
+        ("cost", "Cost per M output tokens and prices",
+         "All-in serving cost per M output tokens (input processing included, stated like the "
+         "output list price), the list price, the price that keeps the target margin, and the "
+         "achievable price (cost plus scarcity rent, with the target margin); log scale.",
+         lambda: plots.cost_figure(run.economics, "Cost and prices per M output tokens")),
+        ("shadow-prices", "Scarcity (shadow) price per system",
+         "What one more chip-hour of each system would be worth to the plan in each quarter: "
+         "zero when the system has spare capacity; symmetric-log scale.",
+         lambda: plots.shadow_price_figure(run.utilisation, "Shadow price per system")),
+    ]
+    if run.pareto is not None:
+        for i, (model, frame) in enumerate(run.pareto.groupby("model", sort=False), start=1):
+            quarter = str(frame["quarter"].iloc[0])
+            frames = {s: f.sort_values("output_tokens_per_s_per_user")
+                      for s, f in frame.groupby("system", sort=False)}
+            speed = float(frame["min_output_tokens_per_s"].iloc[0])
+            specs.append((
+                f"pareto-{i:02d}-{safe_name(model)}", f"Cost versus speed: {model}, {quarter}",
+                f"Cost-versus-speed Pareto frontier of {model} on each system in the fleet in "
+                f"{quarter} (log axes). Filled markers meet the model's speed targets; the dashed "
+                "line is its minimum tokens/s per user.",
+                lambda frames=frames, model=model, quarter=quarter, speed=speed:
+                    plots.pareto_figure(frames, model, quarter, speed)))
+    figures = []
+    for name, title, caption, make in specs:
+        fig = make()
+        svg = plots.render(fig, "svg", close=False)
+        png = plots.render(fig, "png")
+        figures.append(Figure(name, title, caption, png, svg))
+    return figures

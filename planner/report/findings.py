@@ -1,0 +1,122 @@
+"""Key findings of a run, computed from its economics and utilisation tables.
+
+"Servable at list price and target margin" in a quarter means: the model has demand, and the
+run's plan (every model sold at its list price) serves at least 99.9 % of it with a gross
+margin at least the target. The first such quarter is what `planner when --model M
+--price-output <list price>` answers; it needs no re-plan because the run already prices every
+model at its list price. A quarter that fails names the first check that fails, in the same
+order as `planner when`: no system, cost too high, not enough capacity, margin too low.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from planner.quarters import Quarter
+
+SERVED_SHARE = 0.999
+DAYS_PER_QUARTER = 365.25 / 4
+
+
+def quarter_status(row: pd.Series, target_margin: float) -> str:
+    """Why ``row`` (one model-quarter of economics) is not servable; "" when it is."""
+    margin = row["gross_margin"]
+    has_margin = not (isinstance(margin, float) and math.isnan(margin))
+    if not row["demand_output_tokens_per_day"] > 0:
+        return "no demand yet"
+    if row["cost_basis"] == "no feasible system":
+        return "no system available fits the model and its speed target"
+    if row["cost_basis"] != "served" and has_margin and margin < target_margin - 1e-9:
+        return (f"cost too high: needs ${row['price_at_target_margin_usd_per_m_output']:.3g}/M "
+                f"output for a {target_margin:.0%} margin")
+    if row["served_fraction"] < SERVED_SHARE:
+        return f"not enough capacity: {row['served_fraction']:.0%} served"
+    if has_margin and margin < target_margin - 1e-9:
+        return f"cost too high: margin {margin:.0%} < {target_margin:.0%}"
+    return ""
+
+
+def servable(economics: pd.DataFrame, target_margin: float) -> pd.DataFrame:
+    """Per model: list price, first servable quarter (or None), count of such quarters, why not."""
+    rows = []
+    for model, group in economics.groupby("model", sort=False):
+        group = group.sort_values("quarter")
+        status = [quarter_status(r, target_margin) for _, r in group.iterrows()]
+        ok = [s == "" for s in status]
+        quarters = list(group["quarter"])
+        first = next((q for q, good in zip(quarters, ok) if good), None)
+        if first is None:
+            why, at = status[-1], quarters[-1]
+        else:
+            i = quarters.index(first)
+            demanded = [j for j in range(i) if status[j] != "no demand yet"]
+            why, at = (status[demanded[-1]], quarters[demanded[-1]]) if demanded else ("", "")
+        with_demand = int((group["demand_output_tokens_per_day"] > 0).sum())
+        demanded_quarters = group.loc[group["demand_output_tokens_per_day"] > 0, "quarter"]
+        rows.append({"model": model, "list_usd_per_m_output": group["list_usd_per_m_output"].iloc[-1],
+                     "first_quarter": first, "servable_quarters": int(sum(ok)),
+                     "quarters_with_demand": with_demand,
+                     # the launch quarter, when demand starts after the horizon does
+                     "demand_from": (demanded_quarters.iloc[0] if with_demand and
+                                     demanded_quarters.iloc[0] != quarters[0] else None),
+                     "reason_quarter": at, "reason": why})
+    return pd.DataFrame(rows, columns=["model", "list_usd_per_m_output", "first_quarter",
+                                       "servable_quarters", "quarters_with_demand",
+                                       "demand_from", "reason_quarter", "reason"])
+
+
+def describe_servable(row: pd.Series | dict) -> str:
+    """One sentence for a row of :func:`servable`."""
+    if is_missing(row["first_quarter"]):
+        return f"not within the horizon ({row['reason_quarter']}: {row['reason']})"
+    text = f"from {row['first_quarter']}"
+    if row["first_quarter"] == row["demand_from"]:
+        text += ", when its demand starts"
+    if row["servable_quarters"] < row["quarters_with_demand"]:
+        text += (f" (in {row['servable_quarters']} of {row['quarters_with_demand']} "
+                 "quarters with demand)")
+    if row["reason"]:
+        text += f"; before that, {row['reason_quarter']}: {row['reason']}"
+    return text
+
+
+def shortages(economics: pd.DataFrame) -> pd.DataFrame:
+    """Per model with unmet demand: quarters short, worst quarter and unmet tokens, largest first."""
+    short = economics[economics["unmet_output_tokens_per_day"] > 0]
+    short = short[short["served_fraction"] < SERVED_SHARE]
+    rows = []
+    for model, group in short.groupby("model", sort=False):
+        worst = group.loc[group["unmet_output_tokens_per_day"].idxmax()]
+        rows.append({"model": model, "quarters_short": len(group),
+                     "first_quarter": group["quarter"].min(), "last_quarter": group["quarter"].max(),
+                     "worst_quarter": worst["quarter"], "served_in_worst": worst["served_fraction"],
+                     "unmet_output_tokens_per_day_worst": worst["unmet_output_tokens_per_day"],
+                     "unmet_output_tokens_total": float(group["unmet_output_tokens_per_day"].sum()
+                                                        * DAYS_PER_QUARTER)})
+    frame = pd.DataFrame(rows, columns=["model", "quarters_short", "first_quarter", "last_quarter",
+                                        "worst_quarter", "served_in_worst",
+                                        "unmet_output_tokens_per_day_worst",
+                                        "unmet_output_tokens_total"])
+    return frame.sort_values(["unmet_output_tokens_total", "model"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def scarcest(utilisation: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """The ``top`` (system, quarter) pairs with the highest shadow price (positive only)."""
+    rows = utilisation[utilisation["shadow_price_usd_per_chip_hour"] > 1e-9]
+    rows = rows.sort_values(["shadow_price_usd_per_chip_hour", "system", "quarter"],
+                            ascending=[False, True, True], kind="stable").head(top)
+    return rows[["system", "quarter", "capacity_chips", "shadow_price_usd_per_chip_hour"]].reset_index(drop=True)
+
+
+def quarter_shift(old: str | None, new: str | None) -> int | None:
+    """Quarters between two first-servable quarters (positive = later); None if either is None."""
+    if not old or not new:
+        return None
+    return Quarter.parse(new).index - Quarter.parse(old).index
+
+
+def is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))

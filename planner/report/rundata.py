@@ -1,0 +1,149 @@
+"""A run directory read back as frames: what the report and plots are made from.
+
+`planner run --out DIR` writes summary.json (provenance, economics, allocation, utilisation);
+with ``--report`` it also writes pareto.csv, the cost-versus-speed frontiers of each served
+model on each system in the fleet at the horizon's last quarter. The report is always built
+from these files, so `planner report DIR` and `planner run --out DIR --report` agree byte for byte.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from planner.errors import InputError, Problem
+
+SUMMARY = "summary.json"
+PARETO = "pareto.csv"
+FLOAT_FORMAT = "%.10g"
+
+REQUIRED = {
+    "economics": ["model", "quarter", "demand_output_tokens_per_day", "served_output_tokens_per_day",
+                  "unmet_output_tokens_per_day", "served_fraction", "chips", "systems", "cost_basis",
+                  "cost_usd_per_m_input", "cost_usd_per_m_output", "cost_usd_per_m_output_all_in",
+                  "list_usd_per_m_output", "revenue_usd_per_m_output", "gross_margin",
+                  "price_at_target_margin_usd_per_m_output", "achievable_price_usd_per_m_output"],
+    "allocation": ["model", "system", "quarter", "chips"],
+    "utilisation": ["system", "quarter", "capacity_chips", "used_chips", "utilisation",
+                    "shadow_price_usd_per_chip_hour"],
+}
+TEXT = {"model", "system", "quarter", "systems", "cost_basis", "tier"}
+PARETO_COLUMNS = ["model", "system", "quarter", "replica_chips", "batch",
+                  "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip", "usd_per_m_output",
+                  "usd_per_m_output_incl_input", "meets_slo", "min_output_tokens_per_s"]
+
+
+@dataclass
+class RunData:
+    """The frames of one run, as `planner run --out` wrote them."""
+
+    directory: str
+    provenance: dict
+    economics: pd.DataFrame
+    allocation: pd.DataFrame
+    utilisation: pd.DataFrame
+    pareto: pd.DataFrame | None  # None when the run was written without --report
+
+    @property
+    def name(self) -> str:
+        return str(self.provenance.get("scenario", "unnamed scenario"))
+
+    @property
+    def target_margin(self) -> float:
+        return float(self.provenance.get("target_margin", 0.0))
+
+
+def _bad(path: str, message: str) -> InputError:
+    return InputError([Problem(path, None, "", message)])
+
+
+def read_run(directory: str) -> RunData:
+    """Read summary.json (and pareto.csv if present) from a run directory; InputError if bad."""
+    if not os.path.isdir(directory):
+        raise _bad(directory, "no such run directory; write one with `planner run --out DIR`")
+    path = os.path.join(directory, SUMMARY)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise _bad(path, "not found; is this a `planner run --out` directory?") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise _bad(path, f"not valid JSON (line {exc.lineno}): {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("provenance"), dict):
+        raise _bad(path, "not a planner summary: expected an object with `provenance`, "
+                         "`economics`, `allocation` and `utilisation`")
+    frames, problems = {}, []
+    for key, columns in REQUIRED.items():
+        records = data.get(key)
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            problems.append(Problem(path, None, key, "missing or not a list of records"))
+            continue
+        frame = pd.DataFrame.from_records(records, columns=None if records else columns)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            problems.append(Problem(path, None, key, "missing columns: " + ", ".join(missing)))
+            continue
+        frames[key] = _typed(frame, columns)
+    if problems:
+        raise InputError(problems)
+    return RunData(directory, data["provenance"], frames["economics"], frames["allocation"],
+                   frames["utilisation"], _read_pareto(os.path.join(directory, PARETO)))
+
+
+def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Names as text, numbers as floats (JSON nulls become NaN)."""
+    frame = frame.copy()
+    for column in columns:
+        if column in TEXT:
+            frame[column] = frame[column].fillna("").astype(str)
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def _read_pareto(path: str) -> pd.DataFrame | None:
+    if not os.path.exists(path):
+        return None
+    try:
+        frame = pd.read_csv(path, dtype={"model": str, "system": str, "quarter": str})
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise _bad(path, f"cannot read: {exc}") from None
+    missing = [c for c in PARETO_COLUMNS if c not in frame.columns]
+    if missing:
+        raise _bad(path, "missing columns: " + ", ".join(missing))
+    return frame
+
+
+def pareto_frame(plan) -> pd.DataFrame:
+    """Frontiers of each served model on each system with chips at the horizon's last quarter."""
+    from planner.plan import cost_table
+
+    loaded = plan.loaded
+    scenario = loaded.scenario
+    quarter = scenario.horizon.end
+    table, fleet = cost_table(loaded, [quarter])
+    present = set(fleet.loc[fleet["available_chips"] > 0, "system"])
+    systems = [s for s in scenario.systems if s in present] or list(scenario.systems)
+    frames = []
+    for model in (m for m in scenario.demand if m in scenario.models):
+        for system in systems:
+            frame = table.pareto(model, system, quarter)
+            if frame.empty:
+                continue
+            frame = frame.assign(model=model, system=system, quarter=str(quarter),
+                                 min_output_tokens_per_s=scenario.models[model].slo.min_output_tokens_per_s)
+            frames.append(frame[PARETO_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=PARETO_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_pareto(plan, directory: str) -> list[str]:
+    """Write pareto.csv (the report's frontier data) into ``directory``."""
+    pareto_frame(plan).to_csv(os.path.join(directory, PARETO), index=False,
+                              float_format=FLOAT_FORMAT, lineterminator="\n")
+    return [PARETO]
