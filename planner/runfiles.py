@@ -53,10 +53,14 @@ def utilisation_frame(plan: Plan) -> pd.DataFrame:
 
 
 def summary(plan: Plan) -> dict:
-    """The JSON summary: provenance, economics, allocation and utilisation records."""
+    """The JSON summary: provenance, economics (per token and per task), allocation and
+    utilisation records."""
+    from planner.tasks import per_task_economics
+
     return {
         "provenance": provenance(plan),
         "economics": to_records(plan.economics),
+        "economics_per_task": to_records(per_task_economics(plan)),
         "allocation": to_records(allocation_frame(plan)),
         "utilisation": to_records(utilisation_frame(plan)),
     }

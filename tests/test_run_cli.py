@@ -110,7 +110,8 @@ def test_run_outputs_are_byte_identical_and_documented(small_path, tmp_path):
     for name in ("allocation.csv", "economics.csv", "summary.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     summary = json.loads((first / "summary.json").read_text())
-    assert set(summary) == {"provenance", "economics", "allocation", "utilisation"}
+    assert set(summary) == {"provenance", "economics", "economics_per_task", "allocation",
+                            "utilisation"}
     assert {"input_sha256", "versions", "solver"} <= set(summary["provenance"])
     assert {"shadow_price_usd_per_chip_hour", "utilisation"} <= set(summary["utilisation"][0])
     header = (first / "economics.csv").read_text().splitlines()[0].split(",")
