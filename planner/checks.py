@@ -8,6 +8,8 @@ from planner.quarters import Quarter
 from planner.schema import Scenario
 from planner.yamlload import Located
 
+MAX_HORIZON_QUARTERS = 80  # 20 years; the cost core and the LP grow with every quarter
+
 
 def semantic_problems(scenario: Scenario, doc: Located,
                       pruned: set[tuple[str, ...]] = frozenset()) -> list[Problem]:
@@ -25,8 +27,13 @@ def semantic_problems(scenario: Scenario, doc: Located,
     start, end = scenario.horizon.start, scenario.horizon.end
     if end < start:
         report(("horizon", "end"), f"horizon ends ({end}) before it starts ({start})")
+    elif end - start + 1 > MAX_HORIZON_QUARTERS:
+        report(("horizon", "end"), f"the horizon {start}-{end} spans {end - start + 1} quarters; "
+               f"plan at most {MAX_HORIZON_QUARTERS} ({MAX_HORIZON_QUARTERS // 4} years) at once")
 
     def in_horizon(path: tuple[str, ...], quarter: Quarter, allow_before: bool = False) -> None:
+        if end < start:
+            return  # the reversed horizon is the one problem to report
         if quarter > end or (quarter < start and not allow_before):
             report(path + (str(quarter),), f"quarter {quarter} is outside the horizon {start}-{end}")
 
@@ -41,6 +48,12 @@ def semantic_problems(scenario: Scenario, doc: Located,
             report(("models", key, "active_params_b"),
                    f"active parameters ({model.active_params_b:g}B) exceed total parameters "
                    f"({model.total_params_b:g}B); active must be <= total")
+        if model.speculative is not None and \
+                model.speculative.accepted_tokens > 1 + model.speculative.draft_tokens:
+            report(("models", key, "speculative", "accepted_tokens"),
+                   f"{model.speculative.accepted_tokens:g} accepted tokens per step exceed 1 + "
+                   f"{model.speculative.draft_tokens} draft tokens; at most "
+                   f"{1 + model.speculative.draft_tokens}")
         if model.experts is not None:
             if model.experts.active > model.experts.total:
                 report(("models", key, "experts", "active"),

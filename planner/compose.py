@@ -9,10 +9,9 @@ import os
 import re
 from importlib import resources
 
-import yaml
-
 from planner.errors import InputError, Problem
-from planner.yamlload import Located, Path, _Loader, load_yaml_file, load_yaml_text
+from planner.yamlload import (Located, Path, YamlSyntaxError, load_yaml_file,
+                               load_yaml_text, load_yaml_value)
 
 # The embedded default scenario: package data files merged in this order.
 DEFAULT_PARTS = (
@@ -72,22 +71,28 @@ def _paths(value: object, path: Path):
             yield from _paths(sub, path + (str(i),))
 
 
+MAX_EXTENDS_DEPTH = 32  # files extending files; a real chain has two or three
+
+
 def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
     """Load ``path`` with everything it extends, recursively (cycles are input errors)."""
     real = os.path.realpath(path)
-    if real in seen:
-        chain = " -> ".join(os.path.basename(p) for p in seen + (real,))
-        raise InputError([Problem(path, None, "extends", f"extends cycle: {chain}; remove one link")])
     doc = load_yaml_file(path)
     parents = doc.data.get("extends")
     if parents is None:
         return doc
+    file, line = doc.where(("extends",))
     if isinstance(parents, str):
         parents = [parents]
-    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        file, line = doc.where(("extends",))
+    if not isinstance(parents, list) or not all(isinstance(p, str) and p.strip() for p in parents):
+        got = doc.data.get("extends")
+        shown = f"'{got}'" if isinstance(got, str) else "a list holding other values" \
+            if isinstance(got, list) else repr(got) if not isinstance(got, dict) else "a mapping"
         raise InputError([Problem(file, line, "extends", "must be `default`, a relative path, or "
-                                  "a list of them")])
+                                  f"a list of them, got {shown}")])
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise InputError([Problem(file, line, "extends", f"more than {MAX_EXTENDS_DEPTH} files "
+                                  "extend one another; shorten the chain")])
     base = Located({})
     for parent in parents:
         if parent == DEFAULT_NAME:
@@ -95,9 +100,15 @@ def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
             continue
         target = os.path.join(os.path.dirname(path), parent)
         if not os.path.exists(target):
-            file, line = doc.where(("extends",))
             raise InputError([Problem(file, line, "extends", f"'{parent}' not found next to {path}; "
                                       "give `default` or a path relative to this file")])
+        if not os.path.isfile(target):
+            raise InputError([Problem(file, line, "extends", f"'{parent}' is not a file (a "
+                                      "directory?); give a scenario file")])
+        if os.path.realpath(target) in seen + (real,):
+            chain = " -> ".join(os.path.basename(p) for p in seen + (real, os.path.realpath(target)))
+            raise InputError([Problem(file, line, "extends", f"extends cycle: {chain}; "
+                                      "remove one link")])
         base = merge(base, load_chain(target, seen + (real,)))
     return merge(base, doc)
 
@@ -119,19 +130,27 @@ def _split_assignment(text: str) -> tuple[str, str, str]:
 def apply_overrides(doc: Located, overrides: list[str]) -> Located:
     """Apply ``path.to.key=value`` overrides (values parsed as YAML) on top of ``doc``.
 
-    A key holding dots is quoted: ``models."llama-3.1-70b".layers=80``.
+    A key holding dots is quoted: ``models."llama-3.1-70b".layers=80``. Values follow the
+    same rules as files (no tags, bounded size); text that is not YAML is taken as text.
     """
     problems = []
     for number, text in enumerate(overrides, start=1):
         key, sep, raw = _split_assignment(text)
-        keys = tuple(k.strip().strip('"') for k in _KEY_PART.findall(key))
-        if not sep or not all(keys):
+        keys = _key_path(key)
+        if not sep or keys is None:
             problems.append(Problem("--set", number, key, f"'{text}' is not path.to.key=value"))
             continue
+        if keys == ("extends",):
+            problems.append(Problem("--set", number, key, "`extends` cannot be set from the "
+                                    "command line; edit the scenario file"))
+            continue
         try:
-            value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""
-        except yaml.YAMLError:
+            value = load_yaml_value(raw, "--set", number, keys) if raw.strip() else ""
+        except YamlSyntaxError:
             value = raw
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
         nested: object = value
         for k in reversed(keys):
             nested = {k: nested}
@@ -140,6 +159,15 @@ def apply_overrides(doc: Located, overrides: list[str]) -> Located:
     if problems:
         raise InputError(problems)
     return doc
+
+
+def _key_path(key: str) -> tuple[str, ...] | None:
+    """``a."b.c".d`` -> ("a", "b.c", "d"); None when a part is empty or quotes are unbalanced."""
+    parts = _KEY_PART.findall(key)
+    if not parts or ".".join(parts) != key:
+        return None
+    keys = tuple(k.strip().strip('"') for k in parts)
+    return keys if all(keys) else None
 
 
 def resolve(path: str | None, overrides: list[str] = ()) -> Located:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planner.errors import RunError
 from planner.quarters import Quarter
 from planner.scenario import Loaded
 from planner.timeline import (demand_table, fleet_table, horizon_quarters, override_prices,
@@ -70,7 +71,9 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
               time_limit_s: float | None = None, gap: float | None = None,
               price_override: tuple[str, float | None, float | None] | None = None) -> Plan:
     """Run the whole plan; ``price_override`` = (model, input price, output price), None = list."""
-    from solver import AllocationProblem, SolveOptions, solve_allocation
+    from solver import AllocationProblem, SolveOptions, SolverError, solve_allocation
+
+    from planner.numerics import check_problem
 
     from planner.economics import economics_table
 
@@ -97,9 +100,13 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
             "min_served_fraction": demand["min_served_fraction"]}))
     settings = scenario.solver
-    result = solve_allocation(problem, SolveOptions(
-        solver=backend or settings.backend, integer=integer or settings.integer,
-        time_limit_s=time_limit_s or settings.time_limit_s, gap=gap or settings.gap))
+    span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: stderr + provenance
+    try:
+        result = solve_allocation(problem, SolveOptions(
+            solver=backend or settings.backend, integer=integer or settings.integer,
+            time_limit_s=time_limit_s or settings.time_limit_s, gap=gap or settings.gap))
+    except SolverError as exc:
+        raise RunError(f"the allocation could not be solved: {exc}") from None
     timings.update({f"solver_{k}": v for k, v in result.timings.items()})
 
     economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
@@ -107,6 +114,7 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     timings["total_s"] = time.perf_counter() - start
     info = {"solver": result.solver, "status": result.status,
             "objective_usd_per_hour": result.objective_usd_per_hour,
-            "integer": integer or settings.integer}
+            "integer": integer or settings.integer,
+            "warnings": list(result.warnings) + span_warnings}
     return Plan(loaded, quarters, fleet, demand, costs, result.allocation, economics,
                 result.utilisation, info, timings)

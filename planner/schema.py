@@ -104,6 +104,10 @@ class System(Section):
         "(hopper, blackwell, rubin, tpu, trainium, amd, ampere); default: generic.")
     status: Optional[Literal["shipping", "announced", "roadmap"]] = None
     chips_per_domain: PositiveInt = Field(description="Chips in one scale-up domain.")
+    max_replica_domains: PositiveInt = Field(
+        18, description="Most scale-up domains one replica may span over the scale-out network. "
+        "Default 18: the largest public expert-parallel serving deployment, DeepSeek-V3/R1 "
+        "decoding on 18 nodes of 8 GPUs (DeepSeek inference system overview, 2025-03-01).")
     chip: Chip
     usd_per_chip_hour: Optional[PositiveFloat] = Field(
         None, description="Rental (or transfer) price per chip-hour; give this or `capex`.")
@@ -156,6 +160,29 @@ class Workload(Section):
                                 "cache (not recomputed).")
 
 
+class TaskTokens(Section):
+    """Tokens one task of a family takes on this model (a resolved coding issue, a chat answer).
+
+    A larger model often finishes the same task in fewer tokens, so cost and price per task can
+    rank models differently from cost and price per token. Per-task figures are per-token
+    figures times these counts; the input tokens are assumed to hit the prefix cache like the
+    model's ``workload`` (its ``cache_hit``), which is how cached input is priced.
+    """
+
+    input_tokens: PositiveFloat = Field(description="Input (prompt) tokens per task, summed over "
+                                        "every request of the task, cache hits included.")
+    output_tokens: PositiveFloat = Field(description="Output tokens per task (reasoning included).")
+
+
+class Speculative(Section):
+    """Speculative decoding with a multi-token-prediction draft head."""
+
+    draft_tokens: PositiveInt = Field(description="Draft tokens proposed per decode step.")
+    accepted_tokens: Annotated[float, Field(ge=1)] = Field(
+        description="Mean tokens emitted per sequence per step, the bonus token included "
+        "(at most 1 + draft_tokens); DeepSeek-V3 reports 1.85 with one draft token.")
+
+
 class Model(Section):
     """A served model: size, architecture fields the cost core needs, speed target, workload."""
 
@@ -173,11 +200,20 @@ class Model(Section):
         description="Per layer, the width of the query-key product per token: q_heads x head_dim "
         "(MHA/GQA) or q_heads x (kv_lora_rank + rope_dim) for MLA. Attention FLOPs per token = "
         "4 x layers x attention_width x context length.")
+    prefill_attention_width: Optional[PositiveInt] = Field(
+        None, description="Attention width during prefill when it differs from decode: MLA "
+        "prefill runs uncompressed, q_heads x (qk_head_dim + v_head_dim) / 2 (DeepSeek-V3: "
+        "20480); default: attention_width.")
+    speculative: Optional[Speculative] = Field(
+        None, description="Multi-token-prediction speculative decoding; omit for plain decoding.")
     kv_bytes_per_token: PositiveFloat = Field(
         description="KV-cache bytes per token over all layers, at the serving KV precision.")
     experts: Optional[Experts] = Field(None, description="Omit for a dense model.")
     slo: Slo
     workload: Workload
+    tokens_per_task: dict[str, TaskTokens] = Field(
+        default_factory=dict, description="Optional: tokens per task by task family (e.g. "
+        "coding-agent, chat, browse) for cost and price per task; families are free names.")
 
 
 # ----------------------------------------------------------------------------- demand
@@ -194,8 +230,12 @@ class Demand(Section):
     """What is asked of a model over time and what it sells for."""
 
     output_tokens_per_day: dict[QuarterField, NonNegFloat] = Field(
-        description="Output tokens per day at given quarters; linear between points, flat "
-        "after the last, zero before the first (the launch).", min_length=1)
+        description="Output tokens per day at given quarters; linear between points, zero "
+        "before the first (the launch); after the last, flat or growing at growth_per_year.",
+        min_length=1)
+    growth_per_year: Annotated[float, Field(gt=-1)] = Field(
+        0.0, description="Growth after the last given point, compounded per quarter "
+        "(0.5 = +50 % a year; 0 keeps the last value).")
     input_tokens_per_output_token: Optional[NonNegFloat] = Field(
         None, description="Input tokens per output token; default: the model's workload ratio.")
     price_usd_per_m: Prices
@@ -212,6 +252,118 @@ class Demand(Section):
         None, description="Explicit cost of leaving 1 M output tokens unserved; overrides priority.")
     min_served_fraction: Fraction = Field(0.0, description="Service floor, e.g. 0.99 for a "
                                           "flagship; a shortfall is reported, not hidden.")
+
+
+# ----------------------------------------------------------------------------- uncertainty
+class _ListItem(Section):
+    """A section that lives inside a list: unknown keys are reported here with a suggestion
+    (the generic "did you mean" of planner.validate only walks mappings)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: object) -> object:
+        if isinstance(data, dict):
+            import difflib
+
+            for key in data:
+                if key not in cls.model_fields:
+                    close = difflib.get_close_matches(str(key), list(cls.model_fields), n=1)
+                    hint = (f"; did you mean '{close[0]}'?" if close else
+                            "; allowed keys: " + ", ".join(sorted(cls.model_fields)))
+                    raise ValueError(f"unknown key '{key}'{hint}")
+        return data
+
+
+class Normal(_ListItem):
+    """Normal distribution."""
+
+    mean: float
+    sd: NonNegFloat = Field(description="Standard deviation (0 = always the mean).")
+
+
+class LogNormal(_ListItem):
+    """Log-normal distribution: exp of a normal; always positive, skewed upwards."""
+
+    median: PositiveFloat
+    sigma: NonNegFloat = Field(description="Standard deviation of the logarithm (0.3 ~ +-30 %).")
+
+
+class Distribution(_ListItem):
+    """Exactly one distribution: ``{normal: {mean, sd}}``, ``{lognormal: {median, sigma}}``,
+    ``{uniform: [low, high]}``, ``{triangular: [low, mode, high]}``, ``{uniform_int: [low,
+    high]}`` (whole numbers, both ends included) or ``{choice: [v1, v2, ...]}`` (equally likely)."""
+
+    normal: Optional[Normal] = None
+    lognormal: Optional[LogNormal] = None
+    uniform: Optional[list[float]] = Field(None, description="[low, high], low <= high.")
+    triangular: Optional[list[float]] = Field(
+        None, description="[low, mode, high], low <= mode <= high.")
+    uniform_int: Optional[list[int]] = Field(
+        None, description="[low, high] whole numbers, both included.")
+    choice: Optional[list[float]] = Field(None, description="Equally likely values.",
+                                          min_length=1)
+
+    @model_validator(mode="after")
+    def _one_sane_distribution(self) -> "Distribution":
+        given = [k for k in ("normal", "lognormal", "uniform", "triangular", "uniform_int",
+                             "choice") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one distribution of normal, lognormal, uniform, "
+                             "triangular, uniform_int, choice" + (f" (got {', '.join(given)})"
+                                                                   if given else ""))
+        kind = given[0]
+        values = getattr(self, kind)
+        if kind in ("uniform", "uniform_int"):
+            if len(values) != 2 or values[0] > values[1]:
+                raise ValueError(f"{kind} must be [low, high] with low <= high, got {values}")
+        elif kind == "triangular":
+            if len(values) != 3 or not values[0] <= values[1] <= values[2]:
+                raise ValueError(f"triangular must be [low, mode, high] with "
+                                 f"low <= mode <= high, got {values}")
+        return self
+
+
+class VaryInput(_ListItem):
+    """One uncertain input of ``planner sweep``: a scenario path and how a draw changes it.
+
+    Give exactly one of ``set`` (the number at ``path`` becomes the draw), ``multiply`` /
+    ``add`` (every number under ``path`` is multiplied by / increased by the draw; whole-number
+    fields are rounded) or ``slip_quarters`` (``path`` is a mapping of quarter -> number, e.g.
+    fleet deliveries or a demand series: every entry moves later by the drawn whole number of
+    quarters; a delivery pushed past the horizon end never arrives, and a demand or
+    efficiency series keeps its slipped value at the horizon end).
+    """
+
+    path: str = Field(description="Scenario path written like --set: "
+                      "demand.flagship.output_tokens_per_day, models.\"llama-3.1-70b\".layers.")
+    name: Optional[str] = Field(None, description="Label in tables and charts; default: path.")
+    set: Optional[Distribution] = None
+    multiply: Optional[Distribution] = None
+    add: Optional[Distribution] = None
+    slip_quarters: Optional[Distribution] = Field(
+        None, description="Whole quarters: uniform_int or choice of whole numbers.")
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> "VaryInput":
+        given = [k for k in ("set", "multiply", "add", "slip_quarters")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of set, multiply, add, slip_quarters"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+
+class Uncertainty(Section):
+    """Random inputs for ``planner sweep`` (other commands ignore this section).
+
+    Sample i draws every input, in the order listed, from a generator seeded with
+    (seed, i): the samples are the same whatever the executor or the number of workers.
+    """
+
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed of the random draws.")
+    samples: Annotated[int, Field(gt=0, le=1_000_000)] = Field(
+        200, description="Number of random samples.")
+    vary: list[VaryInput] = Field(default_factory=list, description="The uncertain inputs.")
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -251,3 +403,5 @@ class Scenario(Section):
     fleet: dict[str, FleetEntry] = Field(default_factory=dict)
     models: dict[str, Model] = Field(default_factory=dict)
     demand: dict[str, Demand] = Field(default_factory=dict)
+    uncertainty: Optional[Uncertainty] = Field(
+        None, description="Uncertain inputs, seed and sample count for `planner sweep`.")

@@ -6,6 +6,7 @@ Semantic checks (cross-references, horizon) run afterwards in :mod:`planner.chec
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 
@@ -27,7 +28,7 @@ def to_scenario(doc: Located) -> Scenario:
             scenario = Scenario.model_validate(data)
             break
         except pydantic.ValidationError as exc:
-            errors = exc.errors()
+            errors = _collapse_unions(exc.errors(), data)
             problems += [_problem(doc, err) for err in errors]
             data, newly = _prune(data, [tuple(str(p) for p in e["loc"]) for e in errors])
             pruned |= newly
@@ -38,6 +39,51 @@ def to_scenario(doc: Located) -> Scenario:
     if problems:
         raise InputError(_dedupe(problems))
     return scenario
+
+
+_UNION_TAG = re.compile(r"^(str|int|float|bool|[a-z-]+\[.*\])$")
+_TAG_NAMES = {"str": "text", "list[str]": "a list of text", "int": "a whole number",
+              "float": "a number", "bool": "true or false"}
+
+
+def _collapse_unions(errors: list[dict], data: dict) -> list[dict]:
+    """One error per union field (``source: str | list[str]``) instead of one per member.
+
+    Pydantic puts the member's name (``str``, ``list[str]``) into the location; a location
+    part that names no key of the data at that point is such a tag.
+    """
+    out, unions = [], {}
+    for err in errors:
+        loc, node, tag_at = tuple(err["loc"]), data, None
+        for i, part in enumerate(loc):
+            if isinstance(node, dict) and str(part) in node:
+                node = node[str(part)]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            elif isinstance(part, str) and _UNION_TAG.match(part):
+                tag_at = i
+                break
+            else:
+                break
+        if tag_at is None:
+            out.append(err)
+            continue
+        prefix = loc[:tag_at]
+        entry = unions.setdefault(prefix, {"tags": [], "value": node, "item": None})
+        if loc[tag_at] not in entry["tags"]:
+            entry["tags"].append(loc[tag_at])
+        if len(loc) > tag_at + 1 and entry["item"] is None and isinstance(node, list):
+            entry["item"] = loc[tag_at + 1]
+    for prefix, entry in unions.items():
+        wanted = " or ".join(_TAG_NAMES.get(t, t) for t in entry["tags"])
+        value = entry["value"]
+        if isinstance(value, list) and isinstance(entry["item"], int):
+            got = f"item {entry['item']} is {_show(value[entry['item']])}"
+        else:
+            got = f"got {_show(value)}"
+        out.append({"loc": prefix, "type": "planner_union", "msg": f"expected {wanted}; {got}",
+                    "input": value})
+    return out
 
 
 def _prune(data: dict, locs: list[tuple[str, ...]]) -> tuple[dict, set[tuple[str, ...]]]:
@@ -81,8 +127,14 @@ def _problem(doc: Located, err: dict) -> Problem:
     elif kind in ("float_type", "int_type", "int_from_float"):
         want = "a whole number" if kind != "float_type" else "a number"
         message = f"expected {want}, got {_show(given)}"
+        if isinstance(given, float) and given.is_integer() and kind != "float_type":
+            message += " (write it without the decimal point)"
     elif kind == "string_type":
         message = f"expected text, got {_show(given)}"
+    elif kind == "list_type":
+        message = f"expected a list, got {_show(given)}"
+    elif kind == "bool_type":
+        message = f"expected true or false, got {_show(given)}"
     elif kind in ("dict_type", "model_type", "model_attributes_type"):
         message = f"expected a mapping of keys, got {_show(given)}"
     elif kind == "finite_number":
@@ -107,7 +159,8 @@ def _problem(doc: Located, err: dict) -> Problem:
 
 def _show(value: object) -> str:
     if isinstance(value, str):
-        return f"'{value}' (text)"
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"'{shown}' (text)"
     if isinstance(value, bool):
         return f"{str(value).lower()} (true/false)"
     if isinstance(value, dict):

@@ -10,7 +10,7 @@ FAMILIES = {"hopper", "blackwell", "rubin", "tpu", "trainium", "amd", "ampere", 
 def test_shipped_table_has_every_family_in_range():
     table = load_efficiency_table()
     assert set(table.families) == FAMILIES
-    assert table.fitted_on == ()  # pre-calibration
+    assert len(table.fitted_on) >= 30  # fitted by planner calibrate --fit
     for fam in table.families.values():
         for x in (fam.compute, fam.memory, fam.comm):
             assert 0 < x <= 1

@@ -54,7 +54,7 @@ def test_fully_cached_prompts_and_tiny_workloads_stay_finite():
     m = examples.model(8, 8, bits=4, layers=1, experts=None, input_tokens=0.5,
                        output_tokens=0.5, cache_hit=1.0)
     t = evaluate({"m": m, "c": examples.mythos_10t(cache_hit=1.0)},
-                 {"h": examples.h100_8()}, ["2026Q1"], [[2.5]]).table
+                 {"g": examples.gb300_nvl72()}, ["2026Q1"], [[2.5]]).table
     numeric = t.select_dtypes("number").to_numpy(dtype=float)
     assert np.isfinite(numeric).all() and t.feasible.all()
 

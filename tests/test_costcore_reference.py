@@ -48,7 +48,8 @@ def test_single_chip_decode_step_by_hand():
     for j, batch in enumerate((1, 64)):
         mem = (8e9 * 2 + 131072 * ctx * batch) / (3.35e12 * fam.memory)
         flops = batch * (2 * 8e9 / 989e12 + 4 * 32 * 4096 * ctx / 989e12) / fam.compute
-        step = max(mem, flops) + 32 * fam.layer_overhead_s
+        # + the family's per-sequence overhead, one data-parallel group for a dense model
+        step = max(mem, flops) + 32 * fam.layer_overhead_s + batch * fam.sequence_overhead_s
         assert math.isclose(ct.grid.step_s[0, 0, 0, 0, j], step, rel_tol=1e-12)
     # memory fit at full context: 16 GB + 64 x 2000 x 128 KiB <= 90 % of 80 GB
     assert ct.grid.fits[0, 0, 0, 1] == (16e9 + 64 * 2000 * 131072 <= (1 - HBM_RESERVE_FRACTION) * 80e9)
@@ -62,9 +63,10 @@ def test_moe_expert_coverage_grows_with_batch():
     sys = examples.system(1, 1e6, 1e6, None, 1000, 1.0, 100, 100, 1, 1.0,
                           efficiency={"compute": 1.0, "memory": 1.0})
     ct = evaluate({"m": m}, {"s": sys}, ["2026Q1"], [[1.0]], replica_chips=[1], batch=[1, 8, 64])
-    fixed = load_efficiency_table().family("generic").layer_overhead_s
+    fam = load_efficiency_table().family("generic")
     for j, b in enumerate((1, 8, 64)):
         read = 10e9 + 90e9 * (1 - (1 - 4 / 64) ** b) + b * 1.5
+        fixed = fam.layer_overhead_s + b * fam.sequence_overhead_s  # one chip: one group
         assert math.isclose(ct.grid.step_s[0, 0, 0, 0, j] - fixed, read / 1e12, rel_tol=1e-9)
 
 

@@ -8,7 +8,9 @@ from planner.costcore import serving_efficiency_by_quarter
 from planner.costcore.select import COLUMNS, _NAN_WHEN_NO_FIT
 from planner.quarters import Quarter
 
-SYSTEMS = {"h100-8": examples.h100_8(), "gb300-nvl72": examples.gb300_nvl72()}
+# replicas of up to 144 H100 nodes, so that the 10T model fits on both systems
+SYSTEMS = {"h100-8": examples.h100_8().model_copy(update={"max_replica_domains": 144}),
+           "gb300-nvl72": examples.gb300_nvl72()}
 MODELS = {
     "10t": examples.mythos_10t(),
     "70b": examples.model(70, 70, bits=8, layers=80, hidden=8192, attention_width=8192,

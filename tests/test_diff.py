@@ -58,8 +58,11 @@ def test_one_number_shows_that_change_and_its_consequences(small_path, small_tex
 
 
 def test_a_shortage_shifts_when_and_shows_served_and_shadow_prices(small_path):
-    grow = ["--set", "demand.big-moe.output_tokens_per_day.2026Q1=9e10",
-            "--set", "demand.big-moe.output_tokens_per_day.2026Q4=9e10"]
+    rows = json.loads(stdout(invoke("cost", small_path, "--quarter", "2026Q1", "--json")))
+    per_chip = {r["model"]: r["m_output_per_chip_hour"] for r in rows}
+    volume = 600 * per_chip["big-moe"] * 24e6  # 600 chips: over 2026Q1-Q2's 400, under Q3's 800
+    grow = ["--set", f"demand.big-moe.output_tokens_per_day.2026Q1={volume}",
+            "--set", f"demand.big-moe.output_tokens_per_day.2026Q4={volume}"]
     data = json.loads(stdout(invoke("diff", small_path, small_path, *grow, "--format", "json")))
     assert [c["path"] for c in data["input_changes"]] == [
         "demand.big-moe.output_tokens_per_day.2026Q1", "demand.big-moe.output_tokens_per_day.2026Q4"]

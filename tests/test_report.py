@@ -15,8 +15,15 @@ RUN = CliRunner()
 HOSTILE_MODEL = "<script>alert('m')</script>|`x`"
 HOSTILE_NAME = '<b onmouseover="x()">evil & co</b>'
 # big-moe outgrows the 400 chips of 2026Q1-Q2 (not the 800 from 2026Q3): a shortage
-GROWTH = ("--set", "demand.big-moe.output_tokens_per_day.2026Q1=9e10",
-          "--set", "demand.big-moe.output_tokens_per_day.2026Q4=9e10")
+
+
+def growth(scenario, chips=600):
+    """--set options: big-moe asks for what ``chips`` rack chips serve (2026Q1-Q2 have 400)."""
+    rows = json.loads(invoke("cost", scenario, "--quarter", "2026Q1", "--json").output)
+    per_chip = {r["model"]: r["m_output_per_chip_hour"] for r in rows}
+    volume = chips * per_chip["big-moe"] * 24e6
+    return ("--set", f"demand.big-moe.output_tokens_per_day.2026Q1={volume}",
+            "--set", f"demand.big-moe.output_tokens_per_day.2026Q4={volume}")
 
 
 def invoke(*args):
@@ -35,7 +42,7 @@ def run_dir(tmp_path_factory):
     scenario = base / "hostile.yaml"
     scenario.write_text(text)
     out = base / "run"
-    result = invoke("run", scenario, "--out", out, "--report", "--quiet", *GROWTH)
+    result = invoke("run", scenario, "--out", out, "--report", "--quiet", *growth(scenario))
     assert result.exit_code == 0, result.output
     return out
 

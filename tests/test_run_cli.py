@@ -61,15 +61,18 @@ def test_shortage_rations_the_lower_priority(small_path, per_chip):
     assert util[("rack", "2026Q1")]["shadow_price_usd_per_chip_hour"] == pytest.approx(rent, rel=1e-4)
 
 
-GROWTH = ("--set", "demand.big-moe.output_tokens_per_day.2026Q1=9e10",
-          "--set", "demand.big-moe.output_tokens_per_day.2026Q4=9e10")
+def growth(per_chip, chips=600):
+    """--set options: big-moe asks for what ``chips`` rack chips serve, in every quarter."""
+    volume = chips * per_chip["big-moe"] * 24e6
+    return ("--set", f"demand.big-moe.output_tokens_per_day.2026Q1={volume}",
+            "--set", f"demand.big-moe.output_tokens_per_day.2026Q4={volume}")
 
 
 def test_when_by_hand(small_path, per_chip):
-    needed = 9e10 / 24e6 / per_chip["big-moe"]
-    assert 400 < needed < 800        # more than 2026Q1-Q2's 400 chips, less than Q3's 800
+    needed = 600  # more than 2026Q1-Q2's 400 chips, less than Q3's 800
+    more = growth(per_chip, needed)
     cost = 2.0 / per_chip["big-moe"]
-    args = ["when", small_path, *GROWTH, "--model", "big-moe", "--price-input", "0", "--margin", "0.5"]
+    args = ["when", small_path, *more, "--model", "big-moe", "--price-input", "0", "--margin", "0.5"]
     lowest = json.loads(invoke(*args, "--json").output)
     assert lowest["earliest_quarter"] is None or lowest["price_output"] is None
     assert [round(q["lowest_price_output_usd_per_m"], 6) for q in lowest["quarters"]] == \
@@ -90,7 +93,7 @@ def test_when_by_hand(small_path, per_chip):
 @pytest.mark.parametrize("lower,higher", [(0.6, 1.0), (1.0, 5.0)])
 def test_when_is_monotone_in_price(small_path, per_chip, lower, higher):
     cost = 2.0 / per_chip["big-moe"]
-    base = ["when", small_path, *GROWTH, "--model", "big-moe", "--price-input", "0", "--json"]
+    base = ["when", small_path, *growth(per_chip), "--model", "big-moe", "--price-input", "0", "--json"]
     quarter = {}
     for factor in (lower, higher):
         out = json.loads(invoke(*base, "--price-output", factor * cost / 0.5, "--margin", 0.5).output)

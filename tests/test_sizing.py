@@ -73,7 +73,7 @@ def test_prefill_cost_of_1t_active_matches_the_design_example():
 
 def test_memory_fit_by_hand():
     # 8-chip domains of 80 GB: replicas up to 1152 chips hold 0.9 x 80 GB x 1152 = 82.9 TB.
-    system = chip(hbm_gb=80, domain=8)
+    system = chip(hbm_gb=80, domain=8).model_copy(update={"max_replica_domains": 144})
     q = SizeQuery(price_input=1e6, margin=0.0, totals_b=(80000, 100000), experts=("dense",),
                   min_output_tokens_per_s=1e-3, max_ttft_s=1e6)
     table = answer(q, system).table.set_index("total_params")

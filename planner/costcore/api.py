@@ -77,7 +77,12 @@ def evaluate(models: Mapping[str, schema.Model], systems: Mapping[str, schema.Sy
         se = np.array([by_name[q] for q in qnames])
     else:
         se = np.asarray(serving_efficiency, dtype=np.float64)
-    grid = physics.evaluate_grid(model_arrays(models), system_arrays(systems, efficiency_table),
-                                 qnames, _cost_matrix(usd_per_chip_hour, list(systems), qnames),
-                                 se, replica_chips=replica_chips, batch=batch)
+    ms = list(models.values())
+    grid = physics.evaluate_grid(
+        model_arrays(models), system_arrays(systems, efficiency_table), qnames,
+        _cost_matrix(usd_per_chip_hour, list(systems), qnames), se,
+        replica_chips=replica_chips, batch=batch,
+        draft_tokens=[m.speculative.draft_tokens if m.speculative else 0 for m in ms],
+        accepted_tokens=[m.speculative.accepted_tokens if m.speculative else 1 for m in ms],
+        prefill_attention_width=[m.prefill_attention_width or m.attention_width for m in ms])
     return CostTable(table=select.cheapest(grid), grid=grid)

@@ -90,12 +90,18 @@ class SystemArrays:
     comm_eff: np.ndarray
     layer_overhead_s: np.ndarray
     collective_latency_s: np.ndarray
+    sequence_overhead_s: Optional[np.ndarray] = None  # per sequence per decode step; None = 0
+    max_replica_domains: Optional[np.ndarray] = None  # scale-up domains a replica may span
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(self.names))
+        if self.sequence_overhead_s is None:
+            object.__setattr__(self, "sequence_overhead_s", np.zeros(len(self.names)))
+        if self.max_replica_domains is None:  # no limit beyond physics.MAX_REPLICA_CHIPS
+            object.__setattr__(self, "max_replica_domains", np.full(len(self.names), 1e6))
         if np.size(self.peak_flops_per_s) == 0:
             object.__setattr__(self, "peak_flops_per_s", np.zeros((0, 3)))
-        _freeze(self, self.names, len(self.names))
+        _freeze(self, self.names, len(self.names), exempt=("sequence_overhead_s",))
         if self.peak_flops_per_s.shape != (len(self.names), 3):
             raise ValueError("peak_flops_per_s: expected shape (S, 3)")
         for name in ("compute_eff", "memory_eff", "comm_eff"):
@@ -161,6 +167,8 @@ def system_arrays(systems: Mapping[str, schema.System],
             comm_eff=fam.comm,
             layer_overhead_s=fam.layer_overhead_s,
             collective_latency_s=fam.collective_latency_s,
+            sequence_overhead_s=fam.sequence_overhead_s,
+            max_replica_domains=sys.max_replica_domains,
         ))
     keys = [f.name for f in fields(SystemArrays) if f.name != "names"]
     return SystemArrays(names=tuple(systems), **{k: [r[k] for r in rows] for k in keys})

@@ -3,14 +3,17 @@
 Each family (hopper, blackwell, ...) carries five numbers that turn peak rates into achieved
 ones: ``compute``, ``memory``, ``comm`` (fractions of peak FLOP/s, HBM bandwidth and link
 bandwidth, in (0, 1]), ``layer_overhead_us`` and ``collective_latency_us`` (fixed times,
-microseconds). The shipped file holds pre-calibration values; the calibration step rewrites it
-in the same format. A system's scenario ``efficiency: {compute, memory}`` overrides the first two
+microseconds), plus an optional sixth, ``sequence_overhead_us`` (time per sequence per decode
+step, >= 0, default 0; see the "Explicit options" of :mod:`planner.costcore.physics`). The
+calibration (``planner calibrate --fit``) writes the file in this format, with an optional
+``calibration`` mapping (the fit's errors and per-point predictions) that the core ignores.
+A system's scenario ``efficiency: {compute, memory}`` overrides the first two
 (see :func:`planner.costcore.arrays.system_arrays`).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Optional, Union
@@ -20,6 +23,7 @@ import yaml
 DEFAULT_FAMILY = "generic"
 _FRACTIONS = ("compute", "memory", "comm")
 _TIMES_US = ("layer_overhead_us", "collective_latency_us")
+_OPTIONAL_US = ("sequence_overhead_us",)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class FamilyEfficiency:
     comm: float
     layer_overhead_s: float
     collective_latency_s: float
+    sequence_overhead_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class EfficiencyTable:
     date: str
     fitted_on: tuple[str, ...]
     families: dict[str, FamilyEfficiency]
+    calibration: dict = field(default_factory=dict)  # the fit's report (planner calibrate)
 
     def family(self, name: Optional[str]) -> FamilyEfficiency:
         """The entry for ``name`` (``None`` means the generic family); unknown names raise."""
@@ -63,7 +69,7 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
     """Validate the YAML mapping and build the table; errors name the offending key."""
     if not isinstance(data, dict) or not isinstance(data.get("families"), dict):
         raise ValueError(f"{where}: expected a mapping with a `families` mapping")
-    unknown = set(data) - {"version", "date", "fitted_on", "families"}
+    unknown = set(data) - {"version", "date", "fitted_on", "families", "calibration"}
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     families: dict[str, FamilyEfficiency] = {}
@@ -71,7 +77,7 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
         path = f"{where}.families.{name}"
         if not isinstance(entry, dict):
             raise ValueError(f"{path}: expected a mapping")
-        extra = set(entry) - set(_FRACTIONS) - set(_TIMES_US)
+        extra = set(entry) - set(_FRACTIONS) - set(_TIMES_US) - set(_OPTIONAL_US)
         if extra:
             raise ValueError(f"{path}: unknown keys {sorted(extra)}")
         values = {key: _number(entry, key, path) for key in _FRACTIONS + _TIMES_US}
@@ -81,15 +87,23 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
         for key in _TIMES_US:
             if values[key] <= 0:
                 raise ValueError(f"{path}.{key}: must be positive, got {values[key]}")
+        for key in _OPTIONAL_US:
+            values[key] = _number(entry, key, path) if key in entry else 0.0
+            if values[key] < 0:
+                raise ValueError(f"{path}.{key}: must be >= 0, got {values[key]}")
         families[str(name)] = FamilyEfficiency(
             compute=values["compute"], memory=values["memory"], comm=values["comm"],
             layer_overhead_s=values["layer_overhead_us"] * 1e-6,
-            collective_latency_s=values["collective_latency_us"] * 1e-6)
+            collective_latency_s=values["collective_latency_us"] * 1e-6,
+            sequence_overhead_s=values["sequence_overhead_us"] * 1e-6)
+    calibration = data.get("calibration") or {}
+    if not isinstance(calibration, dict):
+        raise ValueError(f"{where}.calibration: expected a mapping")
     if DEFAULT_FAMILY not in families:
         raise ValueError(f"{where}.families: the '{DEFAULT_FAMILY}' family is required")
     return EfficiencyTable(version=int(data.get("version", 0)), date=str(data.get("date", "")),
                            fitted_on=tuple(str(x) for x in data.get("fitted_on") or ()),
-                           families=families)
+                           families=families, calibration=calibration)
 
 
 def load_efficiency_table(path: Union[str, Path, None] = None) -> EfficiencyTable:

@@ -4,7 +4,8 @@ Units: bytes, seconds, FLOP, tokens; "chip-seconds per token" = chips x seconds 
 
 Layout of one replica of N chips on a system with D chips per scale-up domain
 -----------------------------------------------------------------------------
-* Valid sizes: N <= D, or N a whole multiple of D; N <= ``MAX_REPLICA_CHIPS``.
+* Valid sizes: N <= D, or N a whole multiple of D up to the system's ``max_replica_domains``
+  domains; N <= ``MAX_REPLICA_CHIPS``.
 * Dense part (attention, dense FFN, shared experts, embeddings): tensor parallel over a group of
   ``t = min(N, D, TP_MAX)`` chips (TP beyond 8 rarely pays: GQA has ~8 KV heads, and the
   all-reduce volume per chip does not shrink with t). Across the ``g = N / t`` groups:
@@ -65,6 +66,36 @@ Quarter axis
 ------------
 serving_efficiency[q] multiplies compute, memory and comm efficiencies (each capped at 1) and
 divides the fixed overheads; usd_per_chip_hour[s, q] is an input.
+
+Explicit options (off by default; added by the calibration, planner/calibration)
+---------------------------------------------------------------------------------
+* Per-sequence step overhead ``sequence_overhead_s`` (S,): time per sequence per decode step
+  that tensor parallelism does not split: host-side scheduling, sampling and per-sequence
+  kernels. Each data-parallel group pays it for its own sequences: the step grows by
+  ``sequence_overhead x B / g_dp`` with g_dp = N / t for MoE models (data-parallel attention)
+  and 1 for dense models; like the other fixed times it is divided by serving_efficiency.
+  Calibrated per hardware family (``sequence_overhead_us`` in planner/data/efficiency.yaml).
+  Without it a roofline lets tiny-active models (gpt-oss) run batches of thousands at
+  interactive speeds, which no measured stack does.
+* Speculative decoding with a multi-token-prediction (MTP) draft, ``draft_tokens`` d (M,) and
+  ``accepted_tokens`` a (M,) (mean tokens emitted per sequence per step, the bonus token
+  included, 1 <= a <= d + 1): each step verifies (1 + d) B tokens, so compute, communication
+  and expert coverage use (1 + d) B tokens, while weights and each sequence's KV cache are
+  read once; the d draft passes of the one-layer MTP head add d layer overheads (their
+  weights and FLOPs, one layer's worth, are neglected). The step yields a tokens per
+  sequence: ``step_s`` is the time per output token, step time / a. d = 0, a = 1 is plain
+  decoding. Prefill and TTFT are unchanged.
+* Prefill attention width ``prefill_attention_width`` (M,): the width of the query-key
+  product in prefill, when it differs from the decode ``attention_width``. Multi-head latent
+  attention (MLA) decodes in the absorbed form (q_heads x (kv_lora_rank + rope_dim), e.g.
+  128 x 576 for DeepSeek-V3) but prefills in the plain form, 4 x q_heads x (qk_head_dim +
+  v_head_dim) / 2 FLOPs per context token (128 x (192 + 128) / 2 = 20480 for DeepSeek-V3):
+  3.6x fewer attention FLOPs. Default: ``attention_width``.
+* Aggregated serving (:meth:`Grid.user_step_s`): when prefill chunks share the decode steps
+  (in-flight batching without disaggregation), every step also prefills input / output
+  tokens per sequence, so each user waits step + input / output x B / N x prefill chip-s per
+  token per output token. ``step_s`` (and so the planner's speed targets) is the
+  disaggregated view: decode alone. Chip-seconds per token are the same in both views.
 """
 from __future__ import annotations
 
@@ -90,7 +121,8 @@ _CHUNK_CONFIGS = 1 << 17  # configurations per vectorised chunk: keeps temporari
 class Grid:
     """Evaluated configurations. Shapes: M models, S systems, Q quarters, R replica sizes, B batches.
 
-    ``step_s`` is the decode step time (M,S,Q,R,B); ``fits`` (M,S,R,B) includes the
+    ``step_s`` is the decode step time per output token (M,S,Q,R,B: the step time, or with
+    speculative decoding the step time over the accepted tokens); ``fits`` (M,S,R,B) includes the
     replica-size validity ``valid_replica`` (S,R); ``input_chip_s_per_token`` and ``ttft_s`` are
     (M,S,Q,R). Derived per-config metrics are methods so the grid holds one 5-D array.
     """
@@ -108,6 +140,19 @@ class Grid:
     step_s: np.ndarray  # (M, S, Q, R, B)
     input_chip_s_per_token: np.ndarray  # (M, S, Q, R)
     ttft_s: np.ndarray  # (M, S, Q, R)
+
+    def user_step_s(self, aggregated: bool = True) -> np.ndarray:
+        """Time per output token a user sees, (M,S,Q,R,B).
+
+        ``aggregated``: prefill chunks share the decode steps, so each step also prefills
+        input / output tokens per sequence: step + input / output x B / N x prefill chip-s per
+        token. Otherwise (disaggregated prefill) the decode step alone, ``step_s``.
+        """
+        if not aggregated:
+            return self.step_s
+        ratio = (self.models.input_tokens / self.models.output_tokens)[:, None, None, None, None]
+        per_chip = (self.batch[None, :] / self.replica_chips[:, None])[None, None, None]
+        return self.step_s + ratio * per_chip * self.input_chip_s_per_token[..., None]
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -135,7 +180,7 @@ class Grid:
         return speed & ttft[..., None] & self.fits[:, :, None]
 
 
-def _model_terms(m: ModelArrays) -> dict[str, np.ndarray]:
+def _model_terms(m: ModelArrays, prefill_width=None) -> dict[str, np.ndarray]:
     """Per-model derived quantities, each (M,)."""
     k, e = m.experts_active, m.experts_total
     moe = (e > 1) & (k < e)
@@ -146,13 +191,14 @@ def _model_terms(m: ModelArrays) -> dict[str, np.ndarray]:
     dense_params = m.total_params - expert_params
     uncached = np.maximum((1 - m.cache_hit) * m.input_tokens, np.minimum(m.input_tokens, 1.0))
     attn = 4 * m.layers * m.attention_width
+    attn_pf = attn if prefill_width is None else 4 * m.layers * prefill_width
     return dict(
         moe=moe, kfrac=kfrac,
         dense_bytes=dense_params * m.weight_bytes_per_param,
         expert_bytes=expert_params * m.weight_bytes_per_param,
         weight_flops=2 * m.active_params,
         attn_flops_dec=attn * (m.input_tokens + m.output_tokens / 2),
-        attn_flops_pf=attn * (m.input_tokens - uncached / 2),
+        attn_flops_pf=attn_pf * (m.input_tokens - uncached / 2),
         uncached=uncached,
         kv_dec=m.kv_bytes_per_token * (m.input_tokens + m.output_tokens / 2),
         kv_fit=m.kv_bytes_per_token * (m.input_tokens + m.output_tokens),
@@ -161,10 +207,13 @@ def _model_terms(m: ModelArrays) -> dict[str, np.ndarray]:
     )
 
 
-def valid_replicas(chips_per_domain: np.ndarray, replica_chips: np.ndarray) -> np.ndarray:
-    """(S,R) mask: inside one domain, or whole domains, up to MAX_REPLICA_CHIPS."""
+def valid_replicas(chips_per_domain: np.ndarray, replica_chips: np.ndarray,
+                   max_domains: np.ndarray | None = None) -> np.ndarray:
+    """(S,R) mask: inside one domain, or up to ``max_domains`` whole domains, and at most
+    MAX_REPLICA_CHIPS."""
     n, d = replica_chips[None, :], chips_per_domain[:, None]
-    return (n <= MAX_REPLICA_CHIPS) & ((n <= d) | (np.mod(n, d) == 0))
+    most = np.inf if max_domains is None else max_domains[:, None]
+    return (n <= MAX_REPLICA_CHIPS) & ((n <= d) | ((np.mod(n, d) == 0) & (n <= d * most)))
 
 
 def remote_domains(k: np.ndarray, domains: np.ndarray) -> np.ndarray:
@@ -177,15 +226,41 @@ def coverage(kfrac: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     return 1.0 - np.power(1.0 - kfrac, tokens)
 
 
+def _options(M: int, S: int, sequence_overhead_s, draft_tokens, accepted_tokens):
+    """Validated option arrays: (S,) overhead >= 0, (M,) draft >= 0, 1 <= accepted <= 1 + draft."""
+    def arr(x, n, default, name):
+        out = np.full(n, default, dtype=np.float64) if x is None else np.array(x, dtype=np.float64)
+        if out.shape != (n,) or not np.all(np.isfinite(out)):
+            raise ValueError(f"{name}: expected {n} finite values, got {np.shape(x)}")
+        return out
+
+    seq = arr(sequence_overhead_s, S, 0.0, "sequence_overhead_s")
+    d = arr(draft_tokens, M, 0.0, "draft_tokens")
+    acc = arr(accepted_tokens, M, 1.0, "accepted_tokens")
+    if np.any(seq < 0) or np.any(d < 0):
+        raise ValueError("sequence_overhead_s and draft_tokens must be >= 0")
+    if np.any(acc < 1) or np.any(acc > 1 + d):
+        raise ValueError("accepted_tokens must be within [1, 1 + draft_tokens]")
+    return seq, d, acc
+
+
 def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence[str],
                   usd_per_chip_hour, serving_efficiency,
                   replica_chips: Sequence[float] = DEFAULT_REPLICA_CHIPS,
-                  batch: Sequence[float] = DEFAULT_BATCH) -> Grid:
+                  batch: Sequence[float] = DEFAULT_BATCH, *,
+                  sequence_overhead_s=None, draft_tokens=None, accepted_tokens=None,
+                  prefill_attention_width=None) -> Grid:
     """Evaluate every (model, system, quarter, replica size, batch) configuration.
 
     ``usd_per_chip_hour`` is (S, Q), ``serving_efficiency`` (Q,). All work is array arithmetic;
     the one Python loop walks chunks of models (>= ``_CHUNK_CONFIGS`` configurations each) so
     5-D temporaries stay small and cache-resident.
+
+    Options (module docs, "Explicit options"): ``sequence_overhead_s`` (S,) seconds per
+    sequence per decode step (default: ``systems.sequence_overhead_s`` if the arrays carry
+    that field, else 0); ``draft_tokens`` (M,) and ``accepted_tokens`` (M,)
+    for MTP speculative decoding (default 0 and 1: plain decoding); ``prefill_attention_width``
+    (M,) when prefill attention differs from decode (MLA; default: ``attention_width``).
     """
     quarters = tuple(str(q) for q in quarters)
     S, Q = len(systems), len(quarters)
@@ -201,13 +276,22 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
     Bt = np.array(batch, dtype=np.float64)
     if N.ndim != 1 or Bt.ndim != 1 or np.any(N < 1) or np.any(Bt <= 0):
         raise ValueError("replica_chips must be >= 1 and batch > 0 (1-D sequences)")
-    mt = _model_terms(models)
+    if prefill_attention_width is not None:
+        prefill_attention_width = np.array(prefill_attention_width, dtype=np.float64)
+        if prefill_attention_width.shape != (len(models),) or not np.all(prefill_attention_width > 0):
+            raise ValueError(f"prefill_attention_width: expected {len(models)} positive values")
+    mt = _model_terms(models, prefill_attention_width)
     sy = systems
     a = ACTIVATION_BYTES
+    if sequence_overhead_s is None:  # a SystemArrays that carries the family value wins over 0
+        sequence_overhead_s = getattr(systems, "sequence_overhead_s", None)
+    seq_ovh, draft, accepted = _options(len(models), S, sequence_overhead_s, draft_tokens,
+                                        accepted_tokens)
+    verify = 1.0 + draft  # (M,) tokens through the model per sequence per step
 
     # ---- layout per (S, R)
     D = sy.chips_per_domain[:, None]
-    valid = valid_replicas(sy.chips_per_domain, N)
+    valid = valid_replicas(sy.chips_per_domain, N, sy.max_replica_domains)
     t = np.minimum(np.minimum(N[None, :], D), TP_MAX)
     g = N[None, :] / t
     T = np.minimum(N[None, :], D)
@@ -245,11 +329,17 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
     pk_a = sy.peak_flops_per_s[:, np.minimum(models.flops_precision, 1)].T
     wt = mt["weight_flops"][:, None] / pk_w
     ft_dec = (wt + mt["attn_flops_dec"][:, None] / pk_a)[:, :, None] / ce[None]
+    ft_ver = ft_dec * verify[:, None, None]  # FLOP time of one step's tokens per sequence
     ft_pf = (wt + mt["attn_flops_pf"][:, None] / pk_a)[:, :, None] / ce[None]
 
     # ---- (M, S, Q, R)
     comm_tok = comm_full[:, :, None, :] / cm[None, :, :, None]
     fixed = (ms(models.layers) * ovh[None])[..., None] + n_lat[:, :, None, :] * lat[None, :, :, None]
+    fixed_dec = fixed + (draft[:, None, None] * ovh[None])[..., None]  # + d draft-head passes
+    comm_ver = comm_tok * verify[:, None, None, None]
+    # per-sequence overhead per step: each data-parallel group (MoE: N / t) pays for its own
+    g_dp = np.where(moe, g[None], 1.0)  # (M, S, R)
+    seq_step = (seq_ovh[:, None] / se[None, :])[None, :, :, None] / g_dp[:, :, None, :]
     X = mt["uncached"][:, None, None, None]
     input_cs = (X / models.input_tokens[:, None, None, None]) * np.maximum(ft_pf[..., None], comm_tok)
     cov_x = coverage(mt["kfrac"], mt["uncached"])
@@ -262,7 +352,7 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
     b_over_n = Bt[None, :] / N[:, None]  # (R, B)
     kv_fit = mt["kv_fit"][:, None, None, None] * b_over_n[None, None]
     fits = valid[None, :, :, None] & (store[..., None] + kv_fit <= usable[None, :, None, None])
-    cov_b = coverage(mt["kfrac"][:, None], Bt[None, :])  # (M, B)
+    cov_b = coverage(mt["kfrac"][:, None], Bt[None, :] * verify[:, None])  # (M, B)
     mem_bytes = (read_dense[..., None]
                  + (mt["expert_bytes"][:, None] * cov_b)[:, None, None, :] / N[None, None, :, None]
                  + mt["kv_dec"][:, None, None, None] * b_over_n[None, None])
@@ -278,9 +368,13 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
         hi = min(M, lo + chunk)
         out = step[lo:hi]
         np.multiply(mem_bytes[lo:hi, :, None], inv_bw5, out=out)
-        np.maximum(out, ft_dec[lo:hi, :, :, None, None] * bn5, out=out)
-        out += comm_tok[lo:hi, ..., None] * bn5
-        out += fixed[lo:hi, ..., None]
+        np.maximum(out, ft_ver[lo:hi, :, :, None, None] * bn5, out=out)
+        out += comm_ver[lo:hi, ..., None] * bn5
+        out += fixed_dec[lo:hi, ..., None]
+        if seq_ovh.any():
+            out += seq_step[lo:hi, ..., None] * Bt
+        if np.any(accepted[lo:hi] != 1.0):
+            out /= accepted[lo:hi, None, None, None, None]
 
     return Grid(models=models, systems=systems, quarters=quarters, replica_chips=N, batch=Bt,
                 usd_per_chip_hour=usd, serving_efficiency=se, valid_replica=valid, fits=fits,

@@ -45,7 +45,8 @@ def evaluate_config(m: dict, s: dict, serving_efficiency: float, usd_per_chip_ho
     expert_b = expert_params * m["weight_bytes_per_param"]
 
     # layout
-    valid = n <= ph.MAX_REPLICA_CHIPS and (n <= d or math.fmod(n, d) == 0)
+    valid = n <= ph.MAX_REPLICA_CHIPS and (
+        n <= d or (math.fmod(n, d) == 0 and n <= d * s.get("max_replica_domains", math.inf)))
     t = min(n, d, ph.TP_MAX)
     g = n / t
     dom = min(n, d)
@@ -100,6 +101,8 @@ def evaluate_config(m: dict, s: dict, serving_efficiency: float, usd_per_chip_ho
     # decode step
     mem = dense_b / t + expert_b * (1 - (1 - kfrac) ** b) / n + kv_tok * (inp + out / 2) * b / n
     step = max(mem / hbm_rate, ft_dec * b / n) + comm * b / n + fixed
+    # per-sequence overhead: each data-parallel group (MoE: n / t groups) pays for its own
+    step += s.get("sequence_overhead_s", 0.0) / se * b / (g if moe else 1.0)
 
     out_cs = n * step / b
     total_cs = out_cs + inp / out * input_cs
