@@ -1,0 +1,60 @@
+"""The body of ``planner sweep`` (the click declaration lives in planner/cli.py)."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from planner.errors import InputError, Problem
+
+
+def sweep_command(scenario: str | None, overrides, varies, samples: int | None, seed: int | None,
+                  workers: int | None, dask: str | None, focus: str | None, out_dir: str | None,
+                  force: bool, as_json: bool, quiet: bool) -> None:
+    from planner.scenario import load_scenario
+    from planner.sweep.report import Summary
+    from planner.sweep.run import run_sweep
+    from planner.sweep.spec import spec_from_scenario, spec_from_vary
+
+    loaded = load_scenario(scenario, overrides)
+    if varies:
+        if samples is not None or seed is not None:
+            raise InputError([Problem("--samples/--seed", None, "", "a --vary grid runs every "
+                                      "combination once; --samples and --seed apply to the "
+                                      "scenario's `uncertainty:` draws only")])
+        spec = spec_from_vary(loaded, varies)
+        if loaded.scenario.uncertainty is not None and not quiet:
+            click.echo("note: --vary runs a grid; the scenario's `uncertainty:` draws are not "
+                       "used in this sweep", err=True)
+    else:
+        spec = spec_from_scenario(loaded, samples=samples, seed=seed)
+    if focus is not None and focus not in loaded.scenario.demand:
+        import difflib
+
+        known = list(loaded.scenario.demand)
+        close = difflib.get_close_matches(focus, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
+        raise InputError([Problem("--model", None, focus,
+                                  f"no demand series for this model{hint}")])
+    if out_dir:  # refuse a non-empty directory before the work, not after
+        import os
+
+        if os.path.isdir(out_dir) and os.listdir(out_dir) and not force:
+            raise InputError([Problem(out_dir, None, "", "directory exists and is not empty; "
+                                      "use --force to replace it or choose another --out")])
+    if loaded.scenario.solver.integer != "off" and not quiet:
+        click.echo(f"note: samples solve the LP (continuous chips); solver.integer="
+                   f"{loaded.scenario.solver.integer} is not used in a sweep", err=True)
+
+    result = run_sweep(loaded, spec, workers=workers, dask=dask, quiet=quiet)
+    summary = Summary(result, loaded.scenario.name, focus)
+    files = summary.write(out_dir, force=force) if out_dir else []
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), indent=1))
+    else:
+        click.echo(summary.render())
+    if result.errors and not quiet:
+        click.echo(f"warning: {len(result.errors)} of {result.n} samples failed; the summaries "
+                   "use the others", err=True)
+    if out_dir and not quiet:
+        click.echo(f"wrote {', '.join(files)} to {out_dir}", err=True)

@@ -1,0 +1,180 @@
+"""The allocation LP of one sample, built once per structure and re-used between samples.
+
+``planner.plan.make_plan`` goes through the solver's DataFrame interface (checks, sorting,
+merges); a sweep builds the solver's :class:`~solver.indexing.IndexedProblem` directly in the
+same sorted key order, so the LP is the one ``make_plan`` would solve for that scenario.
+
+Re-use: the LP's structure (which options exist, which demand rows have a service floor) is
+the same for most samples; only coefficients change (cost per chip-hour, throughput, capacity,
+demand, value). A model built for one sample is kept (a few per process) and updated in place
+for the next sample with that structure: the objective is rebuilt with the solver's own
+``objective_expression`` and the demand coefficients and right-hand sides are rewritten as
+``build_model`` writes them. The updated PuLP model is then identical to a fresh build, so
+HiGHS receives the same input and the result does not depend on which samples a process ran
+before (the sweep stays reproducible whatever the workers).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.plan import SITE
+from solver import SolveOptions
+from solver.build import BuiltModel, build_model, min_service_penalty, objective_expression
+from solver.indexing import IndexedProblem
+from solver.solve import solve_model
+
+TIE_BREAK = SolveOptions().tie_break_usd_per_chip_hour  # what make_plan's solve uses
+CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sorted key orders of the candidate options, capacity rows and demand rows.
+
+    Candidates are every (demand model m, system s, quarter q), numbered ``(m * S + s) * Q + q``
+    in scenario order; the solver numbers rows in sorted key order (as strings).
+    """
+
+    models: tuple[str, ...]
+    systems: tuple[str, ...]
+    quarters: tuple[str, ...]
+    option_order: np.ndarray  # candidate ids in sorted (model, system, quarter) order
+    cap_row: np.ndarray  # (S * Q,) sorted row of (s, q)
+    dem_row: np.ndarray  # (M * Q,) sorted row of (m, q)
+    cap_order: np.ndarray  # (S * Q,) (s, q) ids in sorted order
+    dem_order: np.ndarray  # (M * Q,) (m, q) ids in sorted order
+    capacity_keys: pd.DataFrame
+    demand_keys: pd.DataFrame
+
+    @classmethod
+    def of(cls, models, systems, quarters) -> "Layout":
+        M, S, Q = len(models), len(systems), len(quarters)
+        option_order = np.array(sorted(range(M * S * Q), key=lambda c: (
+            models[c // (S * Q)], systems[c // Q % S], quarters[c % Q])), dtype=np.int64)
+        cap_order = np.array(sorted(range(S * Q), key=lambda c: (systems[c // Q], quarters[c % Q])),
+                             dtype=np.int64)
+        dem_order = np.array(sorted(range(M * Q), key=lambda c: (models[c // Q], quarters[c % Q])),
+                             dtype=np.int64)
+        cap_row, dem_row = np.empty_like(cap_order), np.empty_like(dem_order)
+        cap_row[cap_order] = np.arange(S * Q)
+        dem_row[dem_order] = np.arange(M * Q)
+        capacity_keys = pd.DataFrame({"system": [systems[c // Q] for c in cap_order],
+                                      "quarter": [quarters[c % Q] for c in cap_order],
+                                      "site": SITE})
+        demand_keys = pd.DataFrame({"model": [models[c // Q] for c in dem_order],
+                                    "quarter": [quarters[c % Q] for c in dem_order]})
+        return cls(tuple(models), tuple(systems), tuple(quarters), option_order, cap_row, dem_row,
+                   cap_order, dem_order, capacity_keys, demand_keys)
+
+
+@dataclass
+class Solved:
+    """The LP's answer for a sample, per option in sorted order."""
+
+    ix: IndexedProblem
+    options: np.ndarray  # candidate ids of the options
+    chips: np.ndarray
+    build_s: float
+    solve_s: float
+    reused: bool
+
+
+def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, usd: np.ndarray,
+                    replica_chips: np.ndarray, kw: np.ndarray, capacity: np.ndarray,
+                    demand: np.ndarray, value: np.ndarray, penalty: np.ndarray,
+                    min_served: np.ndarray) -> IndexedProblem:
+    """The solver's IndexedProblem; option arrays are per option, the rest per (s, q) / (m, q)
+    id in scenario order (they are put in sorted row order here)."""
+    M, S, Q = len(layout.models), len(layout.systems), len(layout.quarters)
+    m, s, q = option_ids // (S * Q), option_ids // Q % S, option_ids % Q
+    return IndexedProblem(
+        option_keys=_LazyKeys(layout, option_ids),
+        tput_m_per_chip_hour=tput, usd_per_chip_hour=usd, replica_chips=replica_chips,
+        kw_per_chip=kw, option_cap=layout.cap_row[s * Q + q], option_dem=layout.dem_row[m * Q + q],
+        option_pow=np.full(len(option_ids), -1, dtype=np.int64),
+        capacity_keys=layout.capacity_keys, capacity_chips=capacity[layout.cap_order],
+        demand_keys=layout.demand_keys, demand_m_per_hour=demand[layout.dem_order],
+        value_usd_per_m=value[layout.dem_order], penalty_usd_per_m=penalty[layout.dem_order],
+        min_served_fraction=min_served[layout.dem_order],
+        power_keys=pd.DataFrame({"site": [], "quarter": []}), power_mw=np.zeros(0))
+
+
+class _LazyKeys:
+    """Option keys as a DataFrame only if something asks (the LP build and solve do not)."""
+
+    def __init__(self, layout: Layout, option_ids: np.ndarray):
+        self._layout, self._ids = layout, option_ids
+
+    def frame(self) -> pd.DataFrame:
+        lay, ids = self._layout, self._ids
+        S, Q = len(lay.systems), len(lay.quarters)
+        return pd.DataFrame({"model": np.array(lay.models, dtype=object)[ids // (S * Q)],
+                             "system": np.array(lay.systems, dtype=object)[ids // Q % S],
+                             "quarter": np.array(lay.quarters, dtype=object)[ids % Q],
+                             "site": SITE})
+
+    def __getattr__(self, name):
+        return getattr(self.frame(), name)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class LpCache:
+    """A few built LPs keyed by structure, updated in place for each new sample."""
+
+    def __init__(self, backend: str, time_limit_s: float, size: int = CACHE_SIZE):
+        self.backend, self.time_limit_s, self.size = backend, time_limit_s, size
+        self.models: OrderedDict[bytes, tuple[BuiltModel, list, list]] = OrderedDict()
+
+    def solve(self, ix: IndexedProblem, option_ids: np.ndarray) -> Solved:
+        import time
+
+        t0 = time.perf_counter()
+        z_rows = np.flatnonzero(ix.min_served_fraction > 0)
+        key = option_ids.tobytes() + b"|" + z_rows.tobytes()
+        entry = self.models.get(key)
+        reused = entry is not None
+        if reused:
+            self.models.move_to_end(key)
+            model, dem_cons, min_cons = entry
+            _update(model, dem_cons, min_cons, ix)
+        else:
+            model = build_model(ix, replicas=False, integer=False,
+                                tie_break_usd_per_chip_hour=TIE_BREAK)
+            n = len(ix.demand_m_per_hour)
+            row = model.prob.get_constraint_by_name  # rows are named by id (solver.constraints)
+            dem_cons = [row(f"dem{k:06d}") for k in range(n)]
+            min_cons = [row(f"min{k:06d}") for k in model.z_rows.tolist()]
+            self.models[key] = (model, dem_cons, min_cons)
+            if len(self.models) > self.size:
+                self.models.popitem(last=False)
+        t1 = time.perf_counter()
+        run = solve_model(model, self.backend, mip=False, time_limit_s=self.time_limit_s, gap=1e-4)
+        x = np.asarray(run.x, dtype=float).copy()
+        x[x < 1e-9] = 0.0  # as the solver package cleans LP values
+        return Solved(ix, option_ids, model.unit_chips * x, t1 - t0, time.perf_counter() - t1,
+                      reused)
+
+
+def _update(model: BuiltModel, dem_cons: list, min_cons: list, ix: IndexedProblem) -> None:
+    """Rewrite coefficients and right-hand sides as ``build_model`` would write them for ``ix``."""
+    ms_penalty = min_service_penalty(ix)
+    model.min_service_penalty_usd_per_m = ms_penalty
+    model.prob.setObjective(objective_expression(ix, model.x, model.unit_chips, model.u, model.z,
+                                                 model.tie_break_usd_per_chip_hour, ms_penalty))
+    for i, con in zip(model.cap_rows.tolist(), model.cap_cons):
+        con.constant = con.expr.constant - float(ix.capacity_chips[i])
+    coef = (ix.tput_m_per_chip_hour * model.unit_chips).tolist()
+    xs = model.x.tolist()
+    for j, k in enumerate(ix.option_dem.tolist()):
+        dem_cons[k].expr[xs[j]] = coef[j]
+    for k, con in enumerate(dem_cons):
+        con.constant = con.expr.constant - float(ix.demand_m_per_hour[k])
+    for k, con in zip(model.z_rows.tolist(), min_cons):
+        con.constant = con.expr.constant - float((1.0 - ix.min_served_fraction[k])
+                                                 * ix.demand_m_per_hour[k])

@@ -1,0 +1,135 @@
+"""One sample end to end equals the planning run of the same scenario; the array shortcuts equal
+the DataFrame originals they stand in for; the reused LP equals a fresh build."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.costcore import load_efficiency_table
+from planner.plan import cost_table, make_plan
+from planner.scenario import Loaded, load_scenario
+from planner.sweep.apply import apply_values, validate_sample
+from planner.sweep.engine import Engine, SweepJob
+from planner.sweep.spec import Input, SweepSpec, base_data
+from planner.sweep.tables import demand_arrays, fleet_arrays, physics
+from planner.timeline import demand_table, fleet_table, horizon_quarters
+from planner.yamlload import Located
+
+
+@pytest.fixture(scope="module")
+def default():
+    return load_scenario()
+
+
+def _quarters(scenario):
+    ql = horizon_quarters(scenario)
+    return ql, tuple(str(q) for q in ql), np.array([q.index for q in ql])
+
+
+def test_fleet_and_demand_arrays_equal_the_timeline_tables(default):
+    s = default.scenario
+    ql, qs, qi = _quarters(s)
+    fleet, table = fleet_arrays(s, qi), fleet_table(s, ql)
+    assert np.array_equal(fleet.available_chips.reshape(-1), table["available_chips"].to_numpy())
+    per_system = table.groupby("system", sort=False).first()
+    assert np.array_equal(fleet.usd_per_chip_hour, per_system["usd_per_chip_hour"].to_numpy())
+    assert np.array_equal(fleet.kw_per_chip, per_system["kw_per_chip"].to_numpy())
+    demand, dt = demand_arrays(s, qi), demand_table(s, ql)
+    for field, column in (("m_output_per_hour", "m_output_per_hour"),
+                          ("price_output", "price_usd_per_m_output"),
+                          ("revenue", "revenue_usd_per_m_output"),
+                          ("penalty", "unmet_penalty_usd_per_m_output")):
+        assert np.array_equal(getattr(demand, field).reshape(-1), dt[column].to_numpy()), field
+    first = dt.groupby("model", sort=False).first()
+    assert np.array_equal(demand.input_per_output,
+                          first["input_tokens_per_output_token"].to_numpy())
+    assert np.array_equal(demand.peak_to_average, first["peak_to_average"].to_numpy())
+
+
+def test_physics_equals_the_cost_cores_cheapest_configuration(default):
+    s = default.scenario
+    ql, qs, qi = _quarters(s)
+    eff = load_efficiency_table()
+    phys = physics(s, qs, ql, eff)
+    costs = cost_table(default, ql)[0].table.set_index(["model", "system", "quarter"])
+    models, systems = list(s.demand), list(s.systems)
+    index = pd.MultiIndex.from_product([models, systems, list(qs)])
+    rows = costs.loc[index]
+    shape = phys.feasible.shape
+    assert np.array_equal(phys.feasible, rows["feasible"].to_numpy().reshape(shape))
+    ok = phys.feasible
+    for field in ("replica_chips", "output_tokens_per_s_per_chip", "input_tokens_per_s_per_chip"):
+        np.testing.assert_allclose(getattr(phys, field)[ok],
+                                   rows[field].to_numpy(dtype=float).reshape(shape)[ok],
+                                   rtol=1e-12, err_msg=field)
+    # limited to the systems with chips: the same numbers on those systems
+    used = (fleet_arrays(s, qi).available_chips > 0).any(axis=1)
+    assert not used.all()
+    part = physics(s, qs, ql, eff, systems_used=used)
+    assert not part.feasible[:, ~used].any()
+    assert np.array_equal(part.feasible[:, used], phys.feasible[:, used])
+    np.testing.assert_allclose(part.output_tokens_per_s_per_chip[:, used],
+                               phys.output_tokens_per_s_per_chip[:, used], rtol=1e-12)
+
+
+def _compare_with_plan(result, loaded, models):
+    e = make_plan(loaded).economics
+    for k, model in enumerate(models):
+        rows = e[e["model"] == model]
+        for column, values in (("served_fraction", result.economics.served_fraction),
+                               ("cost_usd_per_m_output_all_in", result.economics.cost),
+                               ("gross_margin", result.economics.margin)):
+            np.testing.assert_allclose(values[k], rows[column].to_numpy(dtype=float),
+                                       rtol=1e-9, atol=1e-12, err_msg=f"{model} {column}")
+
+
+def test_samples_equal_make_plan_of_the_sampled_scenario(default):
+    """Shortage, slipped deliveries, other prices and efficiency: the sample's key outputs are
+    those of `planner run` on the scenario the sample describes."""
+    inputs = (Input("slip", ("fleet", "gb300-nvl72", "deliveries"), "slip_quarters",
+                    dist=("uniform_int", (0, 2))),
+              Input("demand", ("demand", "flagship", "output_tokens_per_day"), "multiply",
+                    dist=("lognormal", (1.5, 0.3))),
+              Input("tpu", ("systems", "tpu-v7-ironwood", "usd_per_chip_hour"), "set",
+                    dist=("uniform", (1.0, 2.5))),
+              Input("eff", ("economics", "serving_efficiency"), "multiply",
+                    dist=("normal", (1.0, 0.1))))
+    spec = SweepSpec("random", inputs, seed=5, samples=3)
+    job = SweepJob("t", base_data(default), spec, load_efficiency_table())
+    engine = Engine(job)
+    from planner.sweep.sample import sample_values
+
+    for i in range(3):
+        values = sample_values(spec, i)
+        result = engine.run(i, values)
+        assert result.error is None, result.error
+        data = apply_values(job.scenario, inputs, values, default.scenario.horizon.end)
+        sampled = Loaded(validate_sample(data, True), Located(data), "sample")
+        _compare_with_plan(result, sampled, engine.models)
+
+
+def test_reused_lp_equals_a_fresh_build(default):
+    inputs = (Input("d", ("demand", "flagship", "output_tokens_per_day"), "multiply",
+                    dist=("uniform", (0.5, 3.0))),)
+    spec = SweepSpec("random", inputs, seed=1, samples=6)
+    job = SweepJob("t", base_data(default), spec, load_efficiency_table())
+    from planner.sweep.sample import sample_values
+
+    warm = Engine(job)
+    runs = [warm.run(i, sample_values(spec, i)) for i in range(6)]
+    assert sum(r.lp_reused for r in runs) >= 4  # demand does not change the LP's structure
+    for i in (5, 2):
+        fresh = Engine(job).run(i, sample_values(spec, i))
+        assert not fresh.lp_reused
+        for field in ("served_fraction", "cost", "margin"):
+            assert np.array_equal(getattr(runs[i].economics, field),
+                                  getattr(fresh.economics, field), equal_nan=True)
+
+
+def test_failed_sample_is_returned_not_raised(default):
+    inputs = (Input("tpu", ("systems", "tpu-v7-ironwood", "usd_per_chip_hour"), "add",
+                    values=(-5.0, 0.0)),)
+    spec = SweepSpec("grid", inputs)
+    engine = Engine(SweepJob("t", base_data(default), spec, load_efficiency_table()))
+    bad, good = engine.run(0, np.array([-5.0])), engine.run(1, np.array([0.0]))
+    assert bad.economics is None and "usd_per_chip_hour: must be > 0" in bad.error
+    assert good.error is None and good.economics is not None
