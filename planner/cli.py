@@ -52,6 +52,10 @@ def main():
       planner when --model M --price-output P
                                          the earliest quarter M can be served at price P
       planner validate / show / diff     review a scenario YAML change
+      planner sweep                      P10/P50/P90 over uncertain inputs (seeded, Dask-ready)
+      planner cost / pareto / size       cost per token and per task, speed frontiers, and
+                                         the largest model a price allows on a system
+      planner calibrate                  the cost model against measured throughput
     With no SCENARIO, commands use the embedded default scenario (see `planner show`).
     Exit codes: 0 success, 1 a run that could not complete, 2 bad input or usage.
     """
