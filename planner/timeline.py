@@ -38,20 +38,24 @@ def system_kw_per_chip(system: System) -> float:
     return system.chip.power_kw * (c.system_power_factor * c.pue if c else 1.5 * 1.2)
 
 
+def system_chips(scenario: Scenario, key: str, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(installed chips, reserved fraction) of system ``key`` at quarter indices ``q``."""
+    entry = scenario.fleet.get(key)
+    if entry is None:
+        return np.zeros(len(q)), np.zeros(len(q))
+    installed = installed_chips(_index(entry.deliveries), np.array(list(entry.deliveries.values())),
+                                entry.life_quarters, q)
+    reserved = step_values(_index(entry.reserved_fraction),
+                           np.array(list(entry.reserved_fraction.values())), q)
+    return installed, reserved
+
+
 def fleet_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
     """Per (system, quarter): installed, reserved fraction and available chips, cost per chip-hour."""
     q = _index(quarters)
     frames = []
     for key, system in scenario.systems.items():
-        entry = scenario.fleet.get(key)
-        if entry is None:
-            installed = np.zeros(len(q))
-            reserved = np.zeros(len(q))
-        else:
-            installed = installed_chips(_index(entry.deliveries), np.array(list(entry.deliveries.values())),
-                                        entry.life_quarters, q)
-            reserved = step_values(_index(entry.reserved_fraction),
-                                   np.array(list(entry.reserved_fraction.values())), q)
+        installed, reserved = system_chips(scenario, key, q)
         frames.append(pd.DataFrame({
             "system": key, "quarter": [str(x) for x in quarters],
             "installed_chips": installed, "reserved_fraction": reserved,
@@ -87,32 +91,44 @@ def unmet_penalty(value_usd_per_m: np.ndarray, priority: int, explicit: float | 
     return (priority - 1) / (PRIORITY_LEVELS - 1) * np.asarray(value_usd_per_m, dtype=float)
 
 
+def model_demand(scenario: Scenario, key: str, q: np.ndarray) -> dict[str, np.ndarray | float]:
+    """Demand series ``key`` at quarter indices ``q``: volume, input mix, list prices per
+    quarter, revenue and unmet penalty per M output tokens."""
+    d, model = scenario.demand[key], scenario.models[key]
+    ratio = (d.input_tokens_per_output_token if d.input_tokens_per_output_token is not None
+             else model.workload.input_tokens / model.workload.output_tokens)
+    per_day = interpolate_volume(_index(d.output_tokens_per_day),
+                                 np.array(list(d.output_tokens_per_day.values())), q,
+                                 d.growth_per_year)
+    changes = _index(d.price_changes)
+    prices = {name: step_values(changes, np.array([_price(p, name) for p in d.price_changes.values()]),
+                                q, before=_price(d.price_usd_per_m, name))
+              for name in ("input", "output", "cached_input")}
+    revenue = revenue_usd_per_m_output(prices["input"], prices["output"], prices["cached_input"],
+                                       ratio, model.workload.cache_hit)
+    return {"output_tokens_per_day": per_day, "input_tokens_per_output_token": ratio,
+            "price_input": prices["input"], "price_output": prices["output"],
+            "price_cached_input": prices["cached_input"], "revenue": revenue,
+            "penalty": unmet_penalty(revenue, d.priority, d.unmet_penalty_usd_per_m_output)}
+
+
 def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
     """Per (model, quarter): demand, input mix, list prices, revenue and penalty per M output."""
     q = _index(quarters)
     frames = []
     for key, d in scenario.demand.items():
-        model = scenario.models[key]
-        ratio = (d.input_tokens_per_output_token if d.input_tokens_per_output_token is not None
-                 else model.workload.input_tokens / model.workload.output_tokens)
-        per_day = interpolate_volume(_index(d.output_tokens_per_day),
-                                     np.array(list(d.output_tokens_per_day.values())), q,
-                                     d.growth_per_year)
-        changes = _index(d.price_changes)
-        prices = {name: step_values(changes, np.array([_price(p, name) for p in d.price_changes.values()]),
-                                    q, before=_price(d.price_usd_per_m, name))
-                  for name in ("input", "output", "cached_input")}
-        revenue = revenue_usd_per_m_output(prices["input"], prices["output"], prices["cached_input"],
-                                           ratio, model.workload.cache_hit)
+        series = model_demand(scenario, key, q)
         frames.append(pd.DataFrame({
-            "model": key, "quarter": [str(x) for x in quarters], "tier": model.tier,
-            "output_tokens_per_day": per_day, "m_output_per_hour": m_tokens_per_hour(per_day),
-            "input_tokens_per_output_token": ratio, "peak_to_average": d.peak_to_average,
-            "price_usd_per_m_input": prices["input"], "price_usd_per_m_output": prices["output"],
-            "price_usd_per_m_cached_input": prices["cached_input"],
-            "revenue_usd_per_m_output": revenue, "priority": d.priority,
-            "unmet_penalty_usd_per_m_output": unmet_penalty(revenue, d.priority,
-                                                            d.unmet_penalty_usd_per_m_output),
+            "model": key, "quarter": [str(x) for x in quarters], "tier": scenario.models[key].tier,
+            "output_tokens_per_day": series["output_tokens_per_day"],
+            "m_output_per_hour": m_tokens_per_hour(series["output_tokens_per_day"]),
+            "input_tokens_per_output_token": series["input_tokens_per_output_token"],
+            "peak_to_average": d.peak_to_average,
+            "price_usd_per_m_input": series["price_input"],
+            "price_usd_per_m_output": series["price_output"],
+            "price_usd_per_m_cached_input": series["price_cached_input"],
+            "revenue_usd_per_m_output": series["revenue"], "priority": d.priority,
+            "unmet_penalty_usd_per_m_output": series["penalty"],
             "min_served_fraction": d.min_served_fraction,
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

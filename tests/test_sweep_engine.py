@@ -133,3 +133,20 @@ def test_failed_sample_is_returned_not_raised(default):
     bad, good = engine.run(0, np.array([-5.0])), engine.run(1, np.array([0.0]))
     assert bad.economics is None and "usd_per_chip_hour: must be > 0" in bad.error
     assert good.error is None and good.economics is not None
+
+
+def test_demand_arrays_follow_growth_after_the_last_point():
+    """The sweep reads demand through planner.timeline, so later demand features follow."""
+    import numpy as np
+
+    from planner.scenario import load_scenario
+    from planner.sweep.tables import demand_arrays
+    from planner.timeline import demand_table, horizon_quarters
+
+    s = load_scenario(None, ["demand.flagship.growth_per_year=0.5"]).scenario
+    quarters = horizon_quarters(s)
+    arrays = demand_arrays(s, np.array([q.index for q in quarters]))
+    table = demand_table(s, quarters)
+    i = list(s.demand).index("flagship")
+    expected = table[table["model"] == "flagship"]["m_output_per_hour"].to_numpy()
+    assert np.allclose(arrays.m_output_per_hour[i], expected, rtol=1e-12)

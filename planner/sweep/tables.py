@@ -12,17 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demand.forecast import interpolate_volume, m_tokens_per_hour, revenue_usd_per_m_output
-from fleets.capacity import available_chips, installed_chips, step_values
+from demand.forecast import m_tokens_per_hour
+from fleets.capacity import available_chips
 from planner.costcore import evaluate
 from planner.costcore.efficiency import EfficiencyTable
 from planner.schema import Scenario
-from planner.timeline import (serving_efficiency, system_kw_per_chip, system_usd_per_chip_hour,
-                              unmet_penalty)
-
-
-def _index(keys) -> np.ndarray:
-    return np.array([q.index for q in keys], dtype=np.int64)
+from planner.timeline import (model_demand, serving_efficiency, system_chips, system_kw_per_chip,
+                              system_usd_per_chip_hour)
 
 
 @dataclass(frozen=True)
@@ -38,15 +34,7 @@ def fleet_arrays(scenario: Scenario, qidx: np.ndarray) -> FleetArrays:
     """As ``fleet_table``: deliveries within their life, less the reserved fraction."""
     avail = np.zeros((len(scenario.systems), len(qidx)))
     for i, key in enumerate(scenario.systems):
-        entry = scenario.fleet.get(key)
-        if entry is None:
-            continue
-        installed = installed_chips(_index(entry.deliveries),
-                                    np.array(list(entry.deliveries.values())),
-                                    entry.life_quarters, qidx)
-        reserved = step_values(_index(entry.reserved_fraction),
-                               np.array(list(entry.reserved_fraction.values())), qidx)
-        avail[i] = available_chips(installed, reserved)
+        avail[i] = available_chips(*system_chips(scenario, key, qidx))
     systems = scenario.systems.values()
     return FleetArrays(avail, np.array([system_usd_per_chip_hour(s) for s in systems], dtype=float),
                        np.array([system_kw_per_chip(s) for s in systems], dtype=float))
@@ -66,34 +54,17 @@ class DemandArrays:
 
 
 def demand_arrays(scenario: Scenario, qidx: np.ndarray) -> DemandArrays:
-    """As ``demand_table``: volumes interpolated, prices as step functions, revenue, penalty."""
+    """As ``demand_table`` (the same :func:`planner.timeline.model_demand`), as arrays."""
     rows = []
     for key, d in scenario.demand.items():
-        model = scenario.models[key]
-        ratio = (d.input_tokens_per_output_token if d.input_tokens_per_output_token is not None
-                 else model.workload.input_tokens / model.workload.output_tokens)
-        per_day = interpolate_volume(_index(d.output_tokens_per_day),
-                                     np.array(list(d.output_tokens_per_day.values())), qidx)
-        changes = _index(d.price_changes)
-        prices = {name: step_values(changes, np.array([_price(p, name)
-                                                       for p in d.price_changes.values()]),
-                                    qidx, before=_price(d.price_usd_per_m, name))
-                  for name in ("input", "output", "cached_input")}
-        revenue = revenue_usd_per_m_output(prices["input"], prices["output"],
-                                           prices["cached_input"], ratio, model.workload.cache_hit)
-        revenue = np.broadcast_to(np.asarray(revenue, dtype=float), qidx.shape)
-        rows.append((m_tokens_per_hour(per_day), ratio, d.peak_to_average,
-                     np.broadcast_to(prices["output"], qidx.shape), revenue,
-                     unmet_penalty(revenue, d.priority, d.unmet_penalty_usd_per_m_output),
-                     d.min_served_fraction))
+        series = model_demand(scenario, key, qidx)
+        rows.append((m_tokens_per_hour(series["output_tokens_per_day"]),
+                     series["input_tokens_per_output_token"], d.peak_to_average,
+                     np.broadcast_to(series["price_output"], qidx.shape),
+                     np.broadcast_to(np.asarray(series["revenue"], dtype=float), qidx.shape),
+                     series["penalty"], d.min_served_fraction))
     cols = list(zip(*rows)) if rows else [[]] * 7
     return DemandArrays(*(np.array(c, dtype=float) for c in cols))
-
-
-def _price(prices, name: str) -> float:
-    if name == "cached_input" and prices.cached_input is None:
-        return prices.input
-    return getattr(prices, name)
 
 
 @dataclass(frozen=True)
