@@ -1,0 +1,113 @@
+"""Numerical range of the allocation LP: warn when a scenario's coefficients span too much.
+
+The LP is written in scaled units so that a realistic scenario keeps every family of numbers
+within a few orders of magnitude: tokens in millions per hour (demand) and millions per
+chip-hour (throughput), money in dollars per chip-hour (cost) and per million tokens (value,
+penalty), capacity in chips. HiGHS works well while the ratio of the largest to the smallest
+non-zero number of each family stays below about 1e8; beyond that its tolerances (1e-7
+relative) can turn into visibly wrong allocations and shadow prices. A scenario with such
+a span usually holds a unit mistake (tokens per second written as per day, a price in $ per
+token instead of per million), so the planner warns and records the warning with the run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_SPAN = 1e8
+
+
+@dataclass(frozen=True)
+class Extreme:
+    value: float
+    what: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """Smallest and largest non-zero magnitude of one family of LP numbers."""
+
+    family: str
+    smallest: Extreme
+    largest: Extreme
+
+    @property
+    def ratio(self) -> float:
+        return self.largest.value / self.smallest.value
+
+
+def _extremes(values: pd.Series, labels: pd.Series, name: str) -> list[Extreme]:
+    """The smallest and largest non-zero |value| of a column, each with its row's label."""
+    v = np.abs(values.to_numpy(dtype=float))
+    keep = np.flatnonzero((v > 0) & np.isfinite(v))
+    if len(keep) == 0:
+        return []
+    lo, hi = keep[np.argmin(v[keep])], keep[np.argmax(v[keep])]
+    return [Extreme(float(v[lo]), f"{name} of {labels.iloc[lo]}"),
+            Extreme(float(v[hi]), f"{name} of {labels.iloc[hi]}")]
+
+
+def _label(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    return frame[keys].astype(str).agg(" ".join, axis=1).reset_index(drop=True)
+
+
+def coefficient_spans(options: pd.DataFrame, capacity: pd.DataFrame,
+                      demand: pd.DataFrame) -> list[Span]:
+    """The span of each family of numbers of the LP built from the solver's input tables.
+
+    Families: the constraint matrix (throughput per chip-hour in the demand rows, 1 for each
+    chip in the capacity rows and for unmet demand), the objective ($ per chip-hour, value and
+    penalty per M tokens) and the right-hand sides (chips available, M tokens per hour asked).
+    """
+    options = options.reset_index(drop=True)
+    capacity = capacity.reset_index(drop=True)
+    demand = demand.reset_index(drop=True)
+    opt = _label(options, ["model", "system", "quarter"])
+    cap = _label(capacity, ["system", "quarter"])
+    dem = _label(demand, ["model", "quarter"])
+    one = [Extreme(1.0, "1 (chips in a capacity row, unmet tokens in a demand row)")]
+    families = {
+        "constraint matrix": one + _extremes(options["m_output_per_chip_hour"], opt,
+                                             "M output tokens per chip-hour"),
+        "objective": (_extremes(options["usd_per_chip_hour"], opt, "$ per chip-hour")
+                      + _extremes(demand["value_usd_per_m_output"]
+                                  + demand["unmet_penalty_usd_per_m_output"], dem,
+                                  "value + penalty $ per M output tokens")),
+        "right-hand side": (_extremes(capacity["chips"], cap, "chips available")
+                            + _extremes(demand["m_output_per_hour"], dem,
+                                        "demand M output tokens per hour")),
+    }
+    spans = []
+    for family, extremes in families.items():
+        if extremes:
+            spans.append(Span(family, min(extremes, key=lambda e: e.value),
+                              max(extremes, key=lambda e: e.value)))
+    return spans
+
+
+def span_warnings(options: pd.DataFrame, capacity: pd.DataFrame, demand: pd.DataFrame,
+                  limit: float = MAX_SPAN) -> list[str]:
+    """One warning per family whose span exceeds ``limit`` (1e8), naming both extremes."""
+    return [f"LP {s.family} coefficients span {s.ratio:.1e} (more than {_sci(limit)}): from "
+            f"{s.smallest.value:.3g} ({s.smallest.what}) to {s.largest.value:.3g} "
+            f"({s.largest.what}); HiGHS may return inaccurate results, check the units of "
+            "these inputs" for s in coefficient_spans(options, capacity, demand)
+            if s.ratio > limit]
+
+
+def _sci(x: float) -> str:
+    return f"{x:.0e}".replace("e+0", "e").replace("e+", "e")
+
+
+def check_problem(problem) -> list[str]:
+    """Span warnings of a ``solver.AllocationProblem``, also written to stderr."""
+    import click
+
+    found = span_warnings(problem.options, problem.capacity, problem.demand)
+    for text in found:
+        click.echo(f"warning: {text}", err=True)
+    return found
