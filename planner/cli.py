@@ -189,6 +189,8 @@ def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, 
         with stage("planning: cost core and solver"):
             plan = make_plan(loaded, integer=integer, backend=backend, time_limit_s=time_limit,
                              gap=gap)
+        for warning in plan.solver_info.get("warnings", ()):
+            click.echo(f"warning: {warning}", err=True)
         if out_dir:
             with stage("writing files" + (", plots and report" if with_report else "")):
                 files = write_run(plan, out_dir, force=force,

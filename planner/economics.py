@@ -44,6 +44,8 @@ def _by_model_quarter(allocation: pd.DataFrame, utilisation: pd.DataFrame,
         chips=("chips", "sum"), served_m_per_hour=("m_output_per_hour", "sum"),
         usd_per_hour=("usd_per_hour", "sum"), rent_usd_per_hour=("rent_usd_per_hour", "sum"),
         w_in=("w_in", "sum"), w_out=("w_out", "sum"))
+    if rows.empty:  # nothing allocated: no system mix (groupby.apply would give a frame)
+        return total.assign(systems=pd.Series(dtype=object)).reset_index()
     mix = (rows.sort_values("chips", ascending=False).groupby(KEYS, sort=False)
            .apply(_system_mix, include_groups=False).rename("systems"))
     return total.join(mix).reset_index()

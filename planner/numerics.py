@@ -104,10 +104,5 @@ def _sci(x: float) -> str:
 
 
 def check_problem(problem) -> list[str]:
-    """Span warnings of a ``solver.AllocationProblem``, also written to stderr."""
-    import click
-
-    found = span_warnings(problem.options, problem.capacity, problem.demand)
-    for text in found:
-        click.echo(f"warning: {text}", err=True)
-    return found
+    """Span warnings of a ``solver.AllocationProblem`` (the CLI prints them to stderr)."""
+    return span_warnings(problem.options, problem.capacity, problem.demand)

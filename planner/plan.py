@@ -100,7 +100,7 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
             "min_served_fraction": demand["min_served_fraction"]}))
     settings = scenario.solver
-    span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: stderr + provenance
+    span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: into provenance
     try:
         result = solve_allocation(problem, SolveOptions(
             solver=backend or settings.backend, integer=integer or settings.integer,

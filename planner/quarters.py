@@ -52,7 +52,7 @@ class Quarter:
         return self.year + (self.q - 0.5) / 4
 
     def __str__(self) -> str:
-        return f"{self.year}Q{self.q}"
+        return f"{self.year:04d}Q{self.q}"
 
     def __repr__(self) -> str:
         return f"Quarter('{self}')"

@@ -151,15 +151,6 @@ def servable(loaded) -> bool:
     return bool(((profit > 1e-6) & (rows["m_output_per_hour"] > 0)).any())
 
 
-def _in_function(exc: BaseException, name: str) -> bool:
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == name:
-            return True
-        tb = tb.tb_next
-    return False
-
-
 @pytest.fixture(scope="module")
 def small():
     return SMALL
@@ -170,14 +161,7 @@ def small():
 def test_plan_conserves_demand_respects_capacity_costs_finite(small, overrides, mode):
     loaded = load_scenario(small, overrides)
     assume(servable(loaded))
-    try:
-        plan = make_plan(loaded, integer=mode)
-    except TypeError as exc:
-        # Known bug outside this file's scope: a plan with nothing allocated (here: whole
-        # replicas not worth their cost) fails in planner/economics.py; see the xfail test
-        # test_plan_with_nothing_allocated. Only that failure is tolerated.
-        assume(not _in_function(exc, "_by_model_quarter"))
-        raise
+    plan = make_plan(loaded, integer=mode)
     e = plan.economics
 
     # conservation in tokens per day
@@ -229,10 +213,6 @@ def test_cost_core_is_finite_and_positive_for_feasible_pairs(small, overrides):
     assert (t.loc[~t["feasible"], "reason"].astype(str).str.len() > 0).all()
 
 
-@pytest.mark.xfail(reason="planner/economics.py:_by_model_quarter: groupby.apply on an empty "
-                   "allocation returns a DataFrame, and .rename('systems') raises TypeError "
-                   "(a valid scenario where nothing is worth serving crashes `planner run`)",
-                   strict=False, raises=TypeError)
 @pytest.mark.parametrize("overrides,mode", [
     (["demand.big-moe.price_usd_per_m={input: 0, output: 0}",       # nothing worth serving
       "demand.small-dense.price_usd_per_m={input: 0, output: 0}"], "off"),

@@ -284,6 +284,9 @@ def write_params(text: str, path: Union[str, Path]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a data file is readable
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
