@@ -33,14 +33,15 @@ def allocation_view(plan: Plan) -> pd.DataFrame:
 
 
 def utilisation_view(plan: Plan) -> pd.DataFrame:
-    """Per quarter and system: available chips, utilisation, shadow price."""
+    """One row per quarter, one column per system: "used % / shadow $ per chip-hour"."""
     u = plan.utilisation[plan.utilisation["capacity_chips"] > 0]
-    return pd.DataFrame({
-        "quarter": u["quarter"], "system": u["system"],
-        "available_chips": u["capacity_chips"].round(),
-        "used": u["utilisation"].map(lambda f: f"{f:.0%}"),
-        "shadow_usd_per_chip_hour": u["shadow_price_usd_per_chip_hour"],
-    })
+    if u.empty:
+        return pd.DataFrame({"quarter": []})
+    cell = [f"{used:.0%}" + (f" ${price:.3g}" if price > 0.005 else "")
+            for used, price in zip(u["utilisation"], u["shadow_price_usd_per_chip_hour"])]
+    table = u.assign(cell=cell).pivot(index="quarter", columns="system", values="cell")
+    order = [s for s in plan.loaded.scenario.systems if s in table.columns]
+    return table[order].fillna("").reset_index().rename_axis(columns=None)
 
 
 _MODES = {"off": "LP", "round": "whole replicas, rounded LP", "exact": "whole replicas, MILP"}
@@ -58,7 +59,8 @@ def render(plan: Plan) -> str:
              format_table(economics_view(plan), "Demand, cost and prices per model "
                           "($/M tokens; achievable = (cost + scarcity rent) / (1 - margin))"),
              format_table(allocation_view(plan), "Allocation (chips serving each model)"),
-             format_table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system")]
+             format_table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system "
+                          "(share of available chips used; $ = shadow price per chip-hour)")]
     parts += per_task_tables(plan)
     return "\n\n".join(parts)
 
