@@ -121,7 +121,7 @@ class Engine:
         mask = phys.feasible & (avail[None] > 0)
         order = self.layout.option_order
         ids = order[mask.reshape(-1)[order]]
-        m, s, q = ids // (S * Q), ids // Q % S, ids % Q
+        m, s = ids // (S * Q), ids // Q % S
         out = phys.output_tokens_per_s_per_chip.reshape(-1)[ids]
         inp = phys.input_tokens_per_s_per_chip.reshape(-1)[ids]
         # as planner.plan.solver_options: throughput per chip-hour sized for the peak hour

@@ -89,7 +89,7 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
                     min_served: np.ndarray) -> IndexedProblem:
     """The solver's IndexedProblem; option arrays are per option, the rest per (s, q) / (m, q)
     id in scenario order (they are put in sorted row order here)."""
-    M, S, Q = len(layout.models), len(layout.systems), len(layout.quarters)
+    S, Q = len(layout.systems), len(layout.quarters)
     m, s, q = option_ids // (S * Q), option_ids // Q % S, option_ids % Q
     return IndexedProblem(
         option_keys=_LazyKeys(layout, option_ids),

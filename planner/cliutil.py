@@ -1,0 +1,56 @@
+"""Shared pieces of the command line: scenario arguments, --set, error reporting, name checks."""
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from planner.errors import InputError, Problem, RunError
+
+SCENARIO_ARG = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+SET_OPTION = click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    help="Override one scenario value, e.g. --set economics.target_margin=0.5 (repeatable; "
+         "applied last).")
+
+
+def reports_errors(command):
+    """Map input errors to exit 2 and run failures to exit 1, as messages, never tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            n = len(exc.problems)
+            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was run or written.",
+                       err=True)
+            sys.exit(2)
+        except RunError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            # --out results are written atomically: an interrupted run leaves nothing behind
+            click.echo("interrupted; nothing written", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def pick(loaded, kind: str, names: tuple[str, ...]) -> list[str]:
+    """Validate --model/--system names against the scenario (exit 2 with suggestions)."""
+    import difflib
+
+    known = getattr(loaded.scenario, kind)
+    problems = []
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
+            problems.append(Problem(f"--{kind[:-1]}", None, name, f"unknown {kind[:-1]}{hint}"))
+    if problems:
+        raise InputError(problems)
+    return list(names) or list(known)

@@ -1,0 +1,167 @@
+"""Planning commands: run (the main job), when, report."""
+from __future__ import annotations
+
+import click
+
+from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.errors import InputError, Problem
+
+
+@click.command()
+@SCENARIO_ARG
+@SET_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write allocation.csv, economics.csv, summary.json, timings.json here.")
+@click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
+@click.option("--integer", "integer", flag_value="round", default=None,
+              help="Whole replicas: LP relaxation rounded down and topped up greedily.")
+@click.option("--exact", "integer", flag_value="exact",
+              help="Whole replicas by a true MILP (with --time-limit and --gap).")
+@click.option("--solver", "backend", type=click.Choice(["highs", "cbc"]), default=None,
+              help="LP/MILP solver (default: the scenario's, highs).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds the solver may take (MILP).")
+@click.option("--gap", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Relative MILP gap to stop at.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary JSON instead of tables.")
+@click.option("--report", "with_report", is_flag=True,
+              help="With --out: also write report.html (one self-contained page), plots/ (PNG "
+                   "and SVG) and pareto.csv.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "parquet", "xlsx"]),
+              help="With --out: also write the tables as CSV (utilisation.csv), Parquet "
+                   "(*.parquet) or Excel (tables.xlsx); repeatable.")
+@click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
+@reports_errors
+def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, as_json,
+        with_report, formats, quiet):
+    """Plan the fleet quarter by quarter: allocation, served demand, cost, margin, scarcity.
+
+    \b
+    Examples:
+      planner run                                  the embedded default scenario
+      planner run my.yaml --out results/           also write CSV/JSON files
+      planner run --set economics.target_margin=0.5 --integer
+      planner run --out results/ --report --format xlsx   report.html and tables.xlsx too
+    """
+    import json
+
+    from planner.exports import describe, run_extras
+    from planner.plan import make_plan
+    from planner.progress import Stages
+    from planner.runfiles import summary, write_run
+    from planner.runview import render
+    from planner.scenario import load_scenario
+
+    if (with_report or formats) and not out_dir:
+        flag = "--report" if with_report else "--format"
+        raise InputError([Problem(flag, None, "", "needs --out DIR to write into")])
+    with Stages(3 if out_dir else 2, quiet) as stage:
+        with stage("loading scenario"):
+            loaded = load_scenario(scenario, overrides)
+        with stage("planning: cost core and solver"):
+            plan = make_plan(loaded, integer=integer, backend=backend, time_limit_s=time_limit,
+                             gap=gap)
+        for warning in plan.solver_info.get("warnings", ()):
+            click.echo(f"warning: {warning}", err=True)
+        if out_dir:
+            with stage("writing files" + (", plots and report" if with_report else "")):
+                files = write_run(plan, out_dir, force=force,
+                                  extra=run_extras(plan, formats, with_report))
+    if as_json:
+        click.echo(json.dumps(summary(plan), indent=1))
+    else:
+        click.echo(render(plan))
+    if out_dir:
+        click.echo(f"wrote {describe(files)} to {out_dir}", err=True)
+
+
+@click.command()
+@SCENARIO_ARG
+@SET_OPTION
+@click.option("--model", required=True, help="Model to serve (a key of the scenario's demand).")
+@click.option("--price-output", type=click.FloatRange(min=0), default=None,
+              help="Price per M output tokens. Omit to print the lowest price per quarter.")
+@click.option("--price-input", type=click.FloatRange(min=0), default=None,
+              help="Price per M input tokens (default: the list price).")
+@click.option("--margin", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Gross margin to hold (default: economics.target_margin).")
+@click.option("--share", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="Share of the model's demand that must be served.")
+@click.option("--per-task", "task", metavar="TASK", default=None,
+              help="Also report tokens, cost, price, margin and lowest price per task of "
+                   "family TASK (the model's tokens_per_task); the answer is unchanged.")
+@click.option("--price-per-task", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="With --per-task: sell MODEL at this $ per task instead of per-token prices "
+                   "(its rate card is scaled so one task costs this); the margin is then held "
+                   "on the task.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@reports_errors
+def when(scenario, overrides, model, price_output, price_input, margin, share, task,
+         price_per_task, as_json):
+    """When can MODEL's demand be served at a price with the target margin?
+
+    \b
+    Re-plans the fleet with MODEL sold at --price-output, so it competes with the other
+    models for capacity, and reports per quarter the cost, margin, served fraction and what
+    binds (no system fits, not enough capacity, cost too high).
+    Per task: --price-output/--price-input stay $ per M tokens; --per-task TASK adds
+    cost_usd_per_task (input tokens x cost per M input + output tokens x cost per M output,
+    on the systems used), price_usd_per_task (the same with the prices, input at the
+    model's cache mix), margin_per_task and lowest_price_usd_per_task (cost / (1 - margin)).
+    --price-per-task P instead scales the whole rate card (input, cached input, output) in
+    every price period so one TASK costs $P, and holds the margin on the task.
+    Examples: planner when --model mythos-class --price-output 50 --margin 0.5
+              planner when --model mythos-class --per-task coding-agent --price-per-task 1
+    """
+    import json
+
+    from planner.scenario import load_scenario
+    from planner.tables import format_table
+    from planner.when import when as answer_when
+
+    loaded = load_scenario(scenario, overrides)
+    answer = answer_when(loaded, model, price_output, price_input, margin, share, task=task,
+                         price_per_task=price_per_task)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), indent=1))
+        return
+    price = (f"${price_output:g}/M output" if price_output is not None
+             else f"${price_per_task:g} per {task} task" if price_per_task is not None
+             else "the lowest price per quarter")
+    click.echo(f"{model} at {price}, margin >= {answer.margin:.0%}, share >= {share:.0%}:")
+    if price_output is not None or price_per_task is not None:
+        click.echo(f"earliest quarter: {answer.earliest_quarter or 'none in the horizon'}"
+                   + (f" (last quarter {answer.reason})" if answer.reason else ""))
+    view = answer.quarters.drop(columns=["ok"])
+    if task:
+        from planner.when import per_task_view
+
+        click.echo(f"tokens per {task} task: {view['input_tokens_per_task'].iloc[0]:,.0f} in / "
+                   f"{view['output_tokens_per_task'].iloc[0]:,.0f} out")
+        view = per_task_view(view)
+    click.echo(format_table(view))
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing report.html and plots/.")
+@click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
+@reports_errors
+def report(directory, force, quiet):
+    """Write DIRECTORY/report.html and DIRECTORY/plots/ from a run directory's files.
+
+    \b
+    The report is one self-contained HTML page (inline images, CSS and JS; no network) with
+    the scenario's provenance, key findings (when each model is servable at its list price
+    and target margin, biggest shortages, scarcest hardware), plots and sortable tables.
+    It reads summary.json (and pareto.csv, written by `planner run --out DIR --report`).
+    Example: planner run my.yaml --out results/ && planner report results/
+    """
+    from planner.exports import describe
+    from planner.progress import Stages
+    from planner.report import write_report
+
+    with Stages(1, quiet) as stage:
+        with stage("rendering plots and report"):
+            files = write_report(directory, force=force)
+    click.echo(f"wrote {describe(files)} to {directory}", err=True)
