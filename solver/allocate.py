@@ -10,6 +10,7 @@ import numpy as np
 from . import results as R
 from .build import BuiltModel, build_model, min_service_penalty
 from .indexing import IndexedProblem, index_problem
+from .polish import polish_lp
 from .problem import AllocationProblem, SolveOptions, SolverError
 from .results import AllocationResult
 from .rounding import round_replicas
@@ -57,7 +58,7 @@ def solve_allocation(problem: AllocationProblem,
     if model.n_columns == 0:
         plan = _Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
     elif options.integer == "off":
-        plan = _solve_lp(model, options, timings)
+        plan = _solve_lp(ix, model, options, timings)
     else:
         plan = _solve_integer(ix, model, options, timings, deadline, warnings)
 
@@ -104,9 +105,15 @@ def solve_allocation(problem: AllocationProblem,
     )
 
 
-def _solve_lp(model: BuiltModel, options: SolveOptions, timings: dict) -> _Plan:
-    """LP mode: one solve; chips are continuous; duals straight from the LP."""
+def _solve_lp(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
+              timings: dict) -> _Plan:
+    """LP mode: one solve; chips are continuous; duals from the LP. The solution is polished
+    (re-derived exactly from its active set, see ``polish.py``) so that solvers agree bit for
+    bit on a unique optimum; whatever cannot be polished safely keeps the solver's values."""
     run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
+    polished = polish_lp(ix, model, run)
+    timings["polish_s"] = polished.seconds
+    run = polished.run
     chips = model.unit_chips * _clean(run.x)
     solver_obj = _pulp_objective(model)
     return _Plan(chips, None, solver_obj, _economic(model, run, solver_obj), "optimal",

@@ -110,11 +110,6 @@ def test_highs_and_cbc_agree(small_path, tmp_path, mode):
 
 
 @pytest.mark.skipif(not solver.cbc_available(), reason="CBC is not installed")
-@pytest.mark.xfail(reason="CBC's solution file carries 8 significant digits (PuLP reads it as "
-                   "text), so chips differ from HiGHS's in the 9th digit and served tokens by "
-                   "~1 token/day in 1e9; byte identity across solvers needs the solution "
-                   "polished (tiny values snapped, values re-derived) before it is published",
-                   strict=False)
 def test_highs_and_cbc_agree_byte_for_byte(small_path, tmp_path):
     invoke("run", small_path, "--solver", "highs", "--out", tmp_path / "h", "-q")
     invoke("run", small_path, "--solver", "cbc", "--out", tmp_path / "c", "-q")
