@@ -72,9 +72,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     """Run the whole plan; ``price_override`` = (model, input price, output price), None = list."""
     from solver import AllocationProblem, SolveOptions, SolverError, solve_allocation
 
-    from planner.numerics import check_problem
-
     from planner.economics import economics_table
+    from planner.numerics import check_problem
 
     timings = {}
     start = time.perf_counter()
@@ -111,7 +110,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
                                 scenario.economics.target_margin)
     timings["total_s"] = time.perf_counter() - start
-    info = {"solver": result.solver, "status": result.status,
+    info = {"solver": result.solver, "solver_version": result.solver_version,
+            "status": result.status,
             "objective_usd_per_hour": result.objective_usd_per_hour,
             "integer": integer or settings.integer,
             "warnings": list(result.warnings) + span_warnings}
