@@ -88,6 +88,17 @@ def semantic_problems(scenario: Scenario, doc: Located,
         for quarter in entry.reserved_fraction:
             in_horizon(("fleet", key, "reserved_fraction"), quarter, allow_before=True)
 
+    # entries set aside for schema errors are checked for their name too: a misspelt name is
+    # the likelier mistake than the missing keys reported for it
+    for section, target in (("fleet", "systems"), ("demand", "models")):
+        known = set(getattr(scenario, target)) | {p[1] for p in pruned
+                                                  if p[:1] == (target,) and len(p) > 1}
+        if (target,) in pruned:
+            continue
+        for key in [p[1] for p in pruned if p[:1] == (section,) and len(p) > 1]:
+            if key not in known:
+                report((section, key), f"unknown {target[:-1]} '{key}'{_close(key, known)}")
+
     for key, entry in scenario.demand.items():
         if key not in scenario.models and ("models", key) not in pruned \
                 and ("models",) not in pruned:

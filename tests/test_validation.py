@@ -119,3 +119,8 @@ def test_unknown_family_and_expert_floor(child):
         "6: systems.rack.family: unknown family 'hoper'; did you mean 'hopper'?",
         "9: models.big-moe.active_params_b: 5B active is less than the routed experts alone "
         "(4/128 of 400B = 12.5B); raise active_params_b or check the expert counts"]
+
+
+def test_misspelt_demand_entry_names_the_model(child):
+    path = child("demand:\n  big-mo:\n    priority: 3\n")
+    assert problems_of(path)[-1] == "5: demand.big-mo: unknown model 'big-mo'; did you mean 'big-moe'?"
