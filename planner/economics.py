@@ -30,13 +30,18 @@ def _split_costs(costs: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="peak_to_average")
 
 
+def _with_prices(frame: pd.DataFrame, utilisation: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (model, system, quarter, site rows) with shadow prices and split $/M costs."""
+    rows = frame.merge(utilisation[["system", "quarter", "site", "shadow_price_usd_per_chip_hour"]],
+                       on=["system", "quarter", "site"], how="left")
+    return rows.merge(costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]],
+                      on=["model", "system", "quarter"], how="left")
+
+
 def _by_model_quarter(allocation: pd.DataFrame, utilisation: pd.DataFrame,
                       costs: pd.DataFrame) -> pd.DataFrame:
     """Sum served tokens, chips, $ and rent per (model, quarter) over the systems used."""
-    rows = allocation.merge(utilisation[["system", "quarter", "site", "shadow_price_usd_per_chip_hour"]],
-                            on=["system", "quarter", "site"], how="left")
-    rows = rows.merge(costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]],
-                      on=["model", "system", "quarter"], how="left")
+    rows = _with_prices(allocation, utilisation, costs)
     rows["rent_usd_per_hour"] = rows["chips"] * rows["shadow_price_usd_per_chip_hour"].fillna(0.0)
     rows["w_in"] = rows["usd_per_m_input"] * rows["m_output_per_hour"]
     rows["w_out"] = rows["usd_per_m_output"] * rows["m_output_per_hour"]
@@ -59,10 +64,7 @@ def _system_mix(group: pd.DataFrame) -> str:
 def _cheapest_option(options: pd.DataFrame, utilisation: pd.DataFrame,
                      costs: pd.DataFrame) -> pd.DataFrame:
     """Per (model, quarter), the cheapest available option: the basis for unserved demand."""
-    rows = options.merge(utilisation[["system", "quarter", "site", "shadow_price_usd_per_chip_hour"]],
-                         on=["system", "quarter", "site"], how="left")
-    rows = rows.merge(costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]],
-                      on=["model", "system", "quarter"], how="left")
+    rows = _with_prices(options, utilisation, costs)
     rows["cost_all_in"] = rows["usd_per_chip_hour"] / rows["m_output_per_chip_hour"]
     rows["rent"] = rows["shadow_price_usd_per_chip_hour"].fillna(0.0) / rows["m_output_per_chip_hour"]
     best = rows.sort_values(["cost_all_in", "system"]).groupby(KEYS, sort=False).head(1)
