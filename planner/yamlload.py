@@ -182,18 +182,13 @@ def load_yaml_value(text: str, filename: str, line: int, path: Path = ()) -> obj
                           for p in exc.problems]) from None
     if root is None:
         return None
-    builder = _Builder(filename, line_override=line)
-    try:
-        value = builder.build(root, path)
-    except _Abort:
-        value = None
-    if builder.problems:
-        raise InputError(builder.problems)
-    return value
+    return _build(root, filename, path, line_override=line)[0]
 
 
-def _build(root: yaml.Node, filename: str, path: Path) -> tuple[object, dict]:
-    builder = _Builder(filename)
+def _build(root: yaml.Node, filename: str, path: Path,
+           line_override: int | None = None) -> tuple[object, dict]:
+    """Plain data and key lines from a composed node tree; InputError if anything is wrong."""
+    builder = _Builder(filename, line_override=line_override)
     try:
         data = builder.build(root, path)
     except _Abort:
