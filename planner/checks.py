@@ -79,6 +79,9 @@ def semantic_problems(scenario: Scenario, doc: Located,
             known = set(scenario.systems) | {p[1] for p in pruned if p[:1] == ("systems",) and len(p) > 1}
             report(("fleet", key), f"unknown system '{key}'{_close(key, known)}")
             continue
+        if scenario.sites and entry.site not in scenario.sites:
+            report(("fleet", key, "site"),
+                   f"unknown site '{entry.site}'{_close(entry.site, scenario.sites)}")
         first = scenario.systems[key].available_from
         for quarter in entry.deliveries:
             in_horizon(("fleet", key, "deliveries"), quarter, allow_before=True)
@@ -108,6 +111,10 @@ def semantic_problems(scenario: Scenario, doc: Located,
             in_horizon(("demand", key, "output_tokens_per_day"), quarter, allow_before=True)
         for quarter in entry.price_changes:
             in_horizon(("demand", key, "price_changes"), quarter, allow_before=True)
+
+    for key, site in scenario.sites.items():
+        for quarter in site.power_mw:
+            in_horizon(("sites", key, "power_mw"), quarter, allow_before=True)
 
     for quarter in scenario.economics.serving_efficiency:
         in_horizon(("economics", "serving_efficiency"), quarter, allow_before=True)

@@ -10,9 +10,9 @@ from planner.errors import RunError
 from planner.quarters import Quarter
 from planner.scenario import Loaded
 from planner.timeline import (demand_table, fleet_table, horizon_quarters, override_prices,
-                              serving_efficiency)
+                              power_caps, serving_efficiency)
 
-SITE = "main"  # the default scenario has one site; the solver supports several
+SITE = "main"  # the site of fleet entries that name none
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Plan:
     allocation: pd.DataFrame   # model, system, quarter: chips
     economics: pd.DataFrame    # model, quarter: served, cost, price, margin, achievable price
     utilisation: pd.DataFrame  # system, quarter: used, capacity, shadow price
+    power: pd.DataFrame | None  # site, quarter: cap, used MW, shadow price (None without caps)
     solver_info: dict = field(default_factory=dict)
     timings_s: dict = field(default_factory=dict)
 
@@ -52,13 +53,14 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
     rows = costs[costs["feasible"]].merge(
         demand[["model", "quarter", "input_tokens_per_output_token", "peak_to_average"]],
         on=["model", "quarter"])
-    rows = rows.merge(fleet[["system", "quarter", "available_chips", "kw_per_chip"]],
+    rows = rows.merge(fleet[["system", "quarter", "site", "available_chips", "kw_per_chip"]],
                       on=["system", "quarter"])
     rows = rows[rows["available_chips"] > 0]
     chip_s_per_output = (1.0 / rows["output_tokens_per_s_per_chip"]
                          + rows["input_tokens_per_output_token"] / rows["input_tokens_per_s_per_chip"])
     return pd.DataFrame({
-        "model": rows["model"], "system": rows["system"], "quarter": rows["quarter"], "site": SITE,
+        "model": rows["model"], "system": rows["system"], "quarter": rows["quarter"],
+        "site": rows["site"],
         "m_output_per_chip_hour": 3600.0 / chip_s_per_output / 1e6 / rows["peak_to_average"],
         "usd_per_chip_hour": rows["usd_per_chip_hour"],
         "replica_chips": rows["replica_chips"].round().astype(int),
@@ -87,8 +89,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     timings["cost_core_s"] = time.perf_counter() - start
 
     options = solver_options(costs, fleet, demand)
-    capacity = pd.DataFrame({"system": fleet["system"], "quarter": fleet["quarter"], "site": SITE,
-                             "chips": fleet["available_chips"]})
+    capacity = pd.DataFrame({"system": fleet["system"], "quarter": fleet["quarter"],
+                             "site": fleet["site"], "chips": fleet["available_chips"]})
     problem = AllocationProblem(
         options=options, capacity=capacity,
         demand=pd.DataFrame({
@@ -96,7 +98,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "m_output_per_hour": demand["m_output_per_hour"],
             "value_usd_per_m_output": demand["revenue_usd_per_m_output"],
             "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
-            "min_served_fraction": demand["min_served_fraction"]}))
+            "min_served_fraction": demand["min_served_fraction"]}),
+        power_cap=power_caps(scenario, quarters))
     settings = scenario.solver
     span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: into provenance
     try:
@@ -116,4 +119,4 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "integer": integer or settings.integer,
             "warnings": list(result.warnings) + span_warnings}
     return Plan(loaded, quarters, fleet, demand, costs, result.allocation, economics,
-                result.utilisation, info, timings)
+                result.utilisation, result.power, info, timings)

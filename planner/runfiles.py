@@ -53,8 +53,8 @@ def utilisation_frame(plan: Plan) -> pd.DataFrame:
 
 
 def summary(plan: Plan) -> dict:
-    """The JSON summary: provenance, economics (per token and per task), allocation and
-    utilisation records."""
+    """The JSON summary: provenance, economics (per token and per task), allocation,
+    utilisation and (with site power caps) power records."""
     from planner.tasks import per_task_economics
 
     return {
@@ -63,6 +63,7 @@ def summary(plan: Plan) -> dict:
         "economics_per_task": to_records(per_task_economics(plan)),
         "allocation": to_records(allocation_frame(plan)),
         "utilisation": to_records(utilisation_frame(plan)),
+        "power": to_records(plan.power) if plan.power is not None else [],
     }
 
 

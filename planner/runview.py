@@ -44,6 +44,16 @@ def utilisation_view(plan: Plan) -> pd.DataFrame:
     return table[order].fillna("").reset_index().rename_axis(columns=None)
 
 
+def power_view(plan: Plan) -> pd.DataFrame | None:
+    """Per site and quarter: power cap, power used and its shadow price (None without caps)."""
+    p = plan.power
+    if p is None or p.empty:
+        return None
+    return pd.DataFrame({"quarter": p["quarter"], "site": p["site"], "cap_mw": p["cap_mw"],
+                         "used_mw": p["used_mw"],
+                         "shadow_usd_per_mw_hour": p["shadow_price_usd_per_mw_hour"]})
+
+
 _MODES = {"off": "LP", "round": "whole replicas, rounded LP", "exact": "whole replicas, MILP"}
 
 
@@ -61,6 +71,9 @@ def render(plan: Plan) -> str:
              format_table(allocation_view(plan), "Allocation (chips serving each model)"),
              format_table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system "
                           "(share of available chips used; $ = shadow price per chip-hour)")]
+    power = power_view(plan)
+    if power is not None:
+        parts.append(format_table(power, "Site power caps (MW) and their shadow price"))
     parts += per_task_tables(plan)
     return "\n\n".join(parts)
 

@@ -134,6 +134,16 @@ class FleetEntry(Section):
     reserved_fraction: dict[QuarterField, Fraction] = Field(
         default_factory=dict, description="Share held back for training/RL; a step function "
         "from each given quarter on (0 before the first).")
+    site: str = Field("main", description="Site (data-centre campus) the chips stand in; its "
+                      "power cap in `sites` limits them together with the site's other systems.")
+
+
+class Site(Section):
+    """A data-centre site whose power limits the chips it can run."""
+
+    power_mw: dict[QuarterField, PositiveFloat] = Field(
+        default_factory=dict, description="All-in power available for inference, MW; a step "
+        "function from each given quarter on (no cap before the first).")
 
 
 # ----------------------------------------------------------------------------- models
@@ -401,6 +411,8 @@ class Scenario(Section):
     solver: Solver = Field(default_factory=Solver)
     systems: dict[str, System] = Field(default_factory=dict)
     fleet: dict[str, FleetEntry] = Field(default_factory=dict)
+    sites: dict[str, Site] = Field(default_factory=dict, description="Power caps per site; "
+                                   "fleet entries name their site (default `main`).")
     models: dict[str, Model] = Field(default_factory=dict)
     demand: dict[str, Demand] = Field(default_factory=dict)
     uncertainty: Optional[Uncertainty] = Field(

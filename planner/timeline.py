@@ -56,14 +56,32 @@ def fleet_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
     frames = []
     for key, system in scenario.systems.items():
         installed, reserved = system_chips(scenario, key, q)
+        entry = scenario.fleet.get(key)
         frames.append(pd.DataFrame({
             "system": key, "quarter": [str(x) for x in quarters],
+            "site": entry.site if entry is not None else "main",
             "installed_chips": installed, "reserved_fraction": reserved,
             "available_chips": available_chips(installed, reserved),
             "usd_per_chip_hour": system_usd_per_chip_hour(system),
             "kw_per_chip": system_kw_per_chip(system),
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def power_caps(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame | None:
+    """Per (site, quarter) power cap in MW, for sites that give one (None without any)."""
+    q = _index(quarters)
+    frames = []
+    for key, site in scenario.sites.items():
+        if not site.power_mw:
+            continue
+        mw = step_values(_index(site.power_mw), np.array(list(site.power_mw.values())), q,
+                         before=np.inf)
+        frames.append(pd.DataFrame({"site": key, "quarter": [str(x) for x in quarters], "mw": mw}))
+    if not frames:
+        return None
+    caps = pd.concat(frames, ignore_index=True)
+    return caps[np.isfinite(caps["mw"])].reset_index(drop=True)
 
 
 def serving_efficiency(scenario: Scenario, quarters: list[Quarter]) -> np.ndarray:

@@ -114,7 +114,7 @@ def test_run_outputs_are_byte_identical_and_documented(small_path, tmp_path):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     summary = json.loads((first / "summary.json").read_text())
     assert set(summary) == {"provenance", "economics", "economics_per_task", "allocation",
-                            "utilisation"}
+                            "utilisation", "power"}
     assert {"input_sha256", "versions", "solver"} <= set(summary["provenance"])
     assert {"shadow_price_usd_per_chip_hour", "utilisation"} <= set(summary["utilisation"][0])
     header = (first / "economics.csv").read_text().splitlines()[0].split(",")
@@ -151,3 +151,21 @@ def test_integer_mode_whole_replicas(small_path):
     replica = {r["model"]: r["replica_chips"] for r in rows}
     for a in out["allocation"]:
         assert a["chips"] / replica[a["model"]] == pytest.approx(round(a["chips"] / replica[a["model"]]))
+
+
+def test_site_power_cap_limits_chips_by_hand(small_path, per_chip, tmp_path):
+    # 0.3 MW at 1.8 kW per chip all-in (1 kW TDP x 1.5 system x 1.2 PUE) runs 166.7 chips
+    text = open(small_path).read() + "sites:\n  main:\n    power_mw: {2026Q1: 0.3}\n"
+    path = tmp_path / "capped.yaml"
+    path.write_text(text)
+    out = json.loads(invoke("run", path, "--set", "demand.small-dense.output_tokens_per_day.2026Q1=1e12",
+                            "--json").output)
+    util = {u["quarter"]: u for u in out["utilisation"]}
+    assert util["2026Q1"]["used_chips"] == pytest.approx(0.3 / 0.0018, rel=1e-6)
+    assert util["2026Q1"]["shadow_price_usd_per_chip_hour"] == pytest.approx(0.0, abs=1e-6)
+    power = {p["quarter"]: p for p in out["power"]}
+    # one more MW runs 1/0.0018 more chips, each earning small-dense's rent
+    rent = per_chip["small-dense"] * 0.6 - 2.0
+    assert power["2026Q1"]["shadow_price_usd_per_mw_hour"] == pytest.approx(rent / 0.0018, rel=1e-4)
+    bad = invoke("validate", path, "--set", "fleet.rack.site=mian")
+    assert bad.exit_code == 2 and "unknown site 'mian'; did you mean 'main'?" in bad.output
