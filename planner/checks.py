@@ -79,9 +79,9 @@ def semantic_problems(scenario: Scenario, doc: Located,
             known = set(scenario.systems) | {p[1] for p in pruned if p[:1] == ("systems",) and len(p) > 1}
             report(("fleet", key), f"unknown system '{key}'{_close(key, known)}")
             continue
-        if scenario.sites and entry.site not in scenario.sites:
-            report(("fleet", key, "site"),
-                   f"unknown site '{entry.site}'{_close(entry.site, scenario.sites)}")
+        if scenario.sites and entry.site not in scenario.sites and entry.site != "main":
+            known = set(scenario.sites) | {"main"}  # `main`: the uncapped default site
+            report(("fleet", key, "site"), f"unknown site '{entry.site}'{_close(entry.site, known)}")
         first = scenario.systems[key].available_from
         for quarter in entry.deliveries:
             in_horizon(("fleet", key, "deliveries"), quarter, allow_before=True)
