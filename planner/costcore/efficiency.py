@@ -106,12 +106,25 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
                            families=families, calibration=calibration)
 
 
+_SHIPPED: dict[tuple, EfficiencyTable] = {}
+
+
 def load_efficiency_table(path: Union[str, Path, None] = None) -> EfficiencyTable:
-    """Read an efficiency file; ``None`` reads the one shipped in ``planner/data``."""
-    if path is None:
-        text = resources.files("planner").joinpath("data/efficiency.yaml").read_text("utf-8")
-        where = "planner/data/efficiency.yaml"
-    else:
-        text = Path(path).read_text("utf-8")
-        where = str(path)
-    return parse_efficiency_table(yaml.safe_load(text), where)
+    """Read an efficiency file; ``None`` reads the one shipped in ``planner/data`` (parsed
+    once per version of the file: validation and every cost-core call use it)."""
+    if path is not None:
+        return parse_efficiency_table(yaml.safe_load(Path(path).read_text("utf-8")), str(path))
+    shipped = resources.files("planner").joinpath("data/efficiency.yaml")
+    try:
+        stat = Path(str(shipped)).stat()
+        key = (str(shipped), stat.st_mtime_ns, stat.st_size)
+    except OSError:  # not a plain file (zipped install): no cache
+        key = None
+    if key is None or key not in _SHIPPED:
+        table = parse_efficiency_table(yaml.safe_load(shipped.read_text("utf-8")),
+                                       "planner/data/efficiency.yaml")
+        if key is None:
+            return table
+        _SHIPPED.clear()
+        _SHIPPED[key] = table
+    return _SHIPPED[key]
