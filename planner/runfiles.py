@@ -37,6 +37,7 @@ def provenance(plan: Plan) -> dict:
         "horizon": {"start": str(s.horizon.start), "end": str(s.horizon.end)},
         "target_margin": s.economics.target_margin,
         "solver": plan.solver_info, "versions": versions(),
+        "timings": "timings.json (wall-clock, kept apart so this file is byte-identical)",
     }
 
 
