@@ -46,11 +46,6 @@ class Quarter:
             return self.index - other.index
         return Quarter.from_index(self.index - int(other))
 
-    @property
-    def year_fraction(self) -> float:
-        """Mid-quarter as a decimal year (2026Q1 -> 2026.125), for plots and interpolation."""
-        return self.year + (self.q - 0.5) / 4
-
     def __str__(self) -> str:
         return f"{self.year:04d}Q{self.q}"
 

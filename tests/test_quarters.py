@@ -21,7 +21,6 @@ def test_arithmetic_across_years():
     assert Quarter(2025, 4) + 1 == Quarter(2026, 1)
     assert Quarter(2026, 1) - 1 == Quarter(2025, 4)
     assert Quarter(2028, 4) - Quarter(2025, 1) == 15
-    assert Quarter(2026, 2).year_fraction == 2026.375
 
 
 def test_range_and_order():

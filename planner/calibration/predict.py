@@ -55,7 +55,6 @@ PREFILL_ATTENTION_WIDTH = {
 }
 
 BATCH_GRID = tuple(float(x) for x in np.unique(np.round(np.geomspace(1, 16384, 161), 6)))
-MAX_BATCH = BATCH_GRID[-1]
 
 
 def load_catalog() -> tuple[dict[str, schema.Model], dict[str, schema.System]]:

@@ -16,7 +16,6 @@ import numpy as np
 from planner import schema
 from planner.costcore.efficiency import EfficiencyTable, load_efficiency_table
 
-PRECISIONS = ("bf16", "fp8", "fp4")
 _PRECISION_OF_BITS = {16: 0, 8: 1, 4: 2}
 
 

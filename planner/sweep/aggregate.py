@@ -25,8 +25,6 @@ from planner.sweep.execute import Chunk
 from planner.sweep.spec import SweepSpec
 
 QUANTILES = (0.1, 0.5, 0.9)
-KEY_OUTPUTS = {"served_fraction": "served share", "cost_usd_per_m_output_all_in":
-               "cost $/M output all-in", "gross_margin": "gross margin"}
 
 
 @dataclass
