@@ -17,8 +17,8 @@ Per-user speed (1 / time per output token) depends on the serving mode
 * ``disaggregated``: prefill runs on its own GPUs (the cheapest layout that fits), the
   per-user step is the decode step alone.
 
-Architecture facts the catalog cannot express yet are in ``PREFILL_ATTENTION_WIDTH``
-(MLA prefill attention; passed to the cost core's ``prefill_attention_width`` option).
+The MLA prefill attention width comes from the model catalog (``prefill_attention_width``),
+as in the planner.
 
 Kinds of points
 ---------------
@@ -45,14 +45,6 @@ from planner.calibration.points import CalibrationPoint
 from planner.costcore import physics
 from planner.costcore.arrays import SystemArrays, model_arrays, system_arrays
 from planner.costcore.efficiency import EfficiencyTable
-
-# Architecture facts the catalog schema cannot hold yet (see physics.py "Explicit options"):
-# MLA models prefill with plain attention, q_heads x (qk_head_dim + v_head_dim) / 2 per layer.
-PREFILL_ATTENTION_WIDTH = {
-    # HF deepseek-ai/DeepSeek-V3 config.json: 128 heads, qk_nope_head_dim 128 +
-    # qk_rope_head_dim 64 = 192, v_head_dim 128 -> 128 x (192 + 128) / 2 = 20480
-    "deepseek-v3": 20480,
-}
 
 BATCH_GRID = tuple(float(x) for x in np.unique(np.round(np.geomspace(1, 16384, 161), 6)))
 
@@ -148,7 +140,7 @@ class Predictor:
                     n.update(float(x) for x in physics.DEFAULT_REPLICA_CHIPS if x <= limit)
                     if p.gpus is not None and p.gpus <= limit:
                         n.add(float(p.gpus))
-            width = PREFILL_ATTENTION_WIDTH.get(model, models[model].attention_width)
+            width = models[model].prefill_attention_width or models[model].attention_width
             self.groups.append(_Group(
                 models=arrays, prefill_width=float(width), draft=float(first.draft_tokens), accepted=float(first.accepted_tokens),
                 systems=names, replica_chips=np.array(sorted(n)),
