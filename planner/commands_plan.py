@@ -86,7 +86,8 @@ def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, 
 @click.option("--margin", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Gross margin to hold (default: economics.target_margin).")
 @click.option("--share", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
-              help="Share of the model's demand that must be served.")
+              help="Share of the model's demand that must be served, within 0.1 %: 1 means at "
+                   "least 99.9 % (the rule the report and the sweep use too).")
 @click.option("--per-task", "task", metavar="TASK", default=None,
               help="Also report tokens, cost, price, margin and lowest price per task of "
                    "family TASK (the model's tokens_per_task); the answer is unchanged.")

@@ -21,11 +21,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from planner.economics import SERVED_SHARE
 from planner.errors import InputError, Problem
 from planner.plan import make_plan
 from planner.scenario import Loaded
 
-SHARE_TOLERANCE = 1e-6
+SHARE_TOLERANCE = 1.0 - SERVED_SHARE  # --share 1 is met at SERVED_SHARE
 
 
 @dataclass

@@ -14,9 +14,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from planner.economics import SERVED_SHARE
 from planner.quarters import Quarter
 
-SERVED_SHARE = 0.999
 DAYS_PER_QUARTER = 365.25 / 4
 
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.economics import SERVED_SHARE
 from planner.sweep.lp import Solved
 from planner.sweep.tables import DemandArrays
 
-WHEN_SHARE = 0.999
+WHEN_SHARE = SERVED_SHARE
 _SERVED_EPS = 1e-12  # as economics_table: below this a model-quarter counts as not served
 
 
