@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.costcore.efficiency import EfficiencyTable
-from planner.quarters import Quarter
 from planner.schema import Scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.econ import SampleEconomics, sample_economics
@@ -167,11 +166,3 @@ def _needs_semantic_checks(inp) -> bool:
         return low < 0
     return False
 
-
-def quarter_label(position: int, quarters: tuple[str, ...]) -> str:
-    """``2027Q2`` for a position in the horizon; ``never`` for -1 or past the end."""
-    return quarters[position] if 0 <= position < len(quarters) else "never"
-
-
-def after_horizon(quarters: tuple[str, ...]) -> str:
-    return str(Quarter.parse(quarters[-1]) + 1)
