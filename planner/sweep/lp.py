@@ -80,21 +80,44 @@ class Solved:
 def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, usd: np.ndarray,
                     replica_chips: np.ndarray, kw: np.ndarray, capacity: np.ndarray,
                     demand: np.ndarray, value: np.ndarray, penalty: np.ndarray,
-                    min_served: np.ndarray) -> IndexedProblem:
+                    min_served: np.ndarray, power: "PowerRows | None" = None) -> IndexedProblem:
     """The solver's IndexedProblem; option arrays are per option, the rest per (s, q) / (m, q)
-    id in scenario order (they are put in sorted row order here)."""
+    id in scenario order (they are put in sorted row order here); ``power``: the site caps."""
     S, Q = len(layout.systems), len(layout.quarters)
     m, s, q = option_ids // (S * Q), option_ids // Q % S, option_ids % Q
     return IndexedProblem(
         option_keys=_LazyKeys(layout, option_ids),
         tput_m_per_chip_hour=tput, usd_per_chip_hour=usd, replica_chips=replica_chips,
         kw_per_chip=kw, option_cap=layout.cap_row[s * Q + q], option_dem=layout.dem_row[m * Q + q],
-        option_pow=np.full(len(option_ids), -1, dtype=np.int64),
+        option_pow=(power.row[s, q] if power is not None
+                    else np.full(len(option_ids), -1, dtype=np.int64)),
         capacity_keys=layout.capacity_keys, capacity_chips=capacity[layout.cap_order],
         demand_keys=layout.demand_keys, demand_m_per_hour=demand[layout.dem_order],
         value_usd_per_m=value[layout.dem_order], penalty_usd_per_m=penalty[layout.dem_order],
         min_served_fraction=min_served[layout.dem_order],
-        power_keys=pd.DataFrame({"site": [], "quarter": []}), power_mw=np.zeros(0))
+        power_keys=power.keys if power is not None else pd.DataFrame({"site": [], "quarter": []}),
+        power_mw=power.mw if power is not None else np.zeros(0))
+
+
+@dataclass(frozen=True)
+class PowerRows:
+    """Power cap rows in sorted (site, quarter) order and each (system, quarter)'s row (-1: none)."""
+
+    keys: pd.DataFrame
+    mw: np.ndarray
+    row: np.ndarray  # (S, Q)
+
+    @classmethod
+    def of(cls, caps: pd.DataFrame | None, sites: tuple[str, ...], quarters: tuple[str, ...]
+           ) -> "PowerRows | None":
+        """From ``planner.timeline.power_caps``; ``sites[s]`` is system s's site."""
+        if caps is None or len(caps) == 0:
+            return None
+        caps = caps.sort_values(["site", "quarter"], kind="stable").reset_index(drop=True)
+        where = {(a, b): i for i, (a, b) in enumerate(zip(caps["site"], caps["quarter"]))}
+        row = np.array([[where.get((site, q), -1) for q in quarters] for site in sites],
+                       dtype=np.int64).reshape(len(sites), len(quarters))
+        return cls(caps[["site", "quarter"]], caps["mw"].to_numpy(dtype=float), row)
 
 
 class _LazyKeys:
