@@ -33,12 +33,18 @@ Choices worth knowing:
 * Minimum service is a soft constraint with a dominating penalty: an unmeetable level is reported
   in ``min_service_violations`` and ``warnings`` (or raises SolverError with
   ``min_service="hard"``), naming the (model, quarter) rows.
+
+Many instances of one structure (a sweep): ``ReusableProblem(ix)`` builds the LP of an
+``IndexedProblem`` once; ``update(ix2)`` and ``solve()`` re-solve it with new coefficients.
 """
 
 from .allocate import solve_allocation
+from .indexing import IndexedProblem, index_problem
 from .problem import AllocationProblem, SolveOptions, SolverError
 from .results import AllocationResult
+from .reusable import ReusableProblem, structure_key
 from .solve import cbc_available
 
-__all__ = ["AllocationProblem", "AllocationResult", "SolveOptions", "SolverError",
-           "cbc_available", "solve_allocation"]
+__all__ = ["AllocationProblem", "AllocationResult", "IndexedProblem", "ReusableProblem",
+           "SolveOptions", "SolverError", "cbc_available", "index_problem", "solve_allocation",
+           "structure_key"]

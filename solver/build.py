@@ -40,6 +40,8 @@ class BuiltModel:
     cap_cons: list[pulp.LpConstraint]
     pow_rows: np.ndarray
     pow_cons: list[pulp.LpConstraint]
+    dem_cons: list[pulp.LpConstraint]  # every demand row, in row order
+    min_cons: list[pulp.LpConstraint]  # the minimum-service rows of ``z_rows``
     tie_break_usd_per_chip_hour: float
     min_service_penalty_usd_per_m: float
 
@@ -95,7 +97,8 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
 
     prob.setObjective(objective_expression(ix, x, unit_chips, u, z, tie_break, ms_penalty))
     return BuiltModel(prob, unit_chips, x, u, z_rows, z, cap_rows, list(cap.values()),
-                      pow_rows, list(pw.values()), tie_break, ms_penalty)
+                      pow_rows, list(pw.values()), list(dem.values()), list(mins.values()),
+                      tie_break, ms_penalty)
 
 
 def objective_expression(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,

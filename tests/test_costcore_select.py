@@ -4,7 +4,6 @@ import pandas as pd
 
 from planner import schema
 from planner.costcore import UNITS, evaluate, evaluate_grid, cheapest, examples, pareto
-from planner.costcore import serving_efficiency_by_quarter
 from planner.costcore.select import COLUMNS, _NAN_WHEN_NO_FIT
 from planner.quarters import Quarter
 
@@ -101,13 +100,6 @@ def test_evaluate_accepts_frames_and_quarter_mappings():
     b = evaluate({"70b": MODELS["70b"]}, SYSTEMS, ["2026Q1"], [[2.5], [3.0]],
                  serving_efficiency=[1.2]).table
     pd.testing.assert_frame_equal(a, b)
-
-
-def test_serving_efficiency_by_quarter_interpolates_and_holds_flat():
-    eco = schema.Economics.model_validate({"serving_efficiency": {"2026Q1": 1.0, "2027Q1": 2.0}})
-    got = serving_efficiency_by_quarter(eco, ["2025Q1", "2026Q1", "2026Q3", "2027Q1", "2028Q4"])
-    assert np.allclose(got, [1.0, 1.0, 1.5, 2.0, 2.0])
-    assert np.allclose(serving_efficiency_by_quarter(schema.Economics(), ["2026Q1"]), [1.0])
 
 
 def test_grid_functions_compose_without_the_schema():

@@ -150,3 +150,29 @@ def test_demand_arrays_follow_growth_after_the_last_point():
     i = list(s.demand).index("flagship")
     expected = table[table["model"] == "flagship"]["m_output_per_hour"].to_numpy()
     assert np.allclose(arrays.m_output_per_hour[i], expected, rtol=1e-12)
+
+
+def test_sweep_with_a_power_cap_equals_make_plan_on_each_sample(default):
+    """A binding site power cap: every sample's key outputs are `planner run`'s."""
+    data = base_data(default)
+    data["sites"] = {**data.get("sites", {}), "main": {**data.get("sites", {}).get("main", {}),
+                                                      "power_mw": {"2025Q1": 150, "2027Q1": 400}}}
+    capped = Loaded(validate_sample(data, True), Located(data), "capped")
+    power = make_plan(capped).power
+    assert power is not None and (power["shadow_price_usd_per_mw_hour"] > 0).any()
+    inputs = (Input("demand", ("demand", "flagship", "output_tokens_per_day"), "multiply",
+                    dist=("lognormal", (1.0, 0.3))),
+              Input("cap", ("sites", "main", "power_mw"), "multiply",
+                    dist=("uniform", (0.8, 1.2))))
+    spec = SweepSpec("random", inputs, seed=2, samples=3)
+    job = SweepJob("t", data, spec, load_efficiency_table())
+    engine = Engine(job)
+    from planner.sweep.sample import sample_values
+
+    for i in range(3):
+        values = sample_values(spec, i)
+        result = engine.run(i, values)
+        assert result.error is None, result.error
+        sampled_data = apply_values(data, inputs, values, default.scenario.horizon.end)
+        sampled = Loaded(validate_sample(sampled_data, True), Located(sampled_data), "sample")
+        _compare_with_plan(result, sampled, engine.models)

@@ -33,16 +33,6 @@ class CostTable:
         return select.pareto(self.grid, model, system, str(quarter), cost=cost)
 
 
-def serving_efficiency_by_quarter(economics: schema.Economics,
-                                  quarters: Sequence[QuarterLike]) -> np.ndarray:
-    """economics.serving_efficiency per quarter: linear between points, flat outside, 1 if none."""
-    points = sorted(economics.serving_efficiency.items())
-    xs = [Quarter.parse(q).index for q in quarters]
-    if not points:
-        return np.ones(len(xs))
-    return np.interp(xs, [p[0].index for p in points], [p[1] for p in points])
-
-
 def _cost_matrix(usd_per_chip_hour, systems: Sequence[str], quarters: Sequence[str]) -> np.ndarray:
     if isinstance(usd_per_chip_hour, pd.DataFrame):
         frame = usd_per_chip_hour.rename(columns=str)

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.costcore.efficiency import EfficiencyTable
-from planner.quarters import Quarter
+from planner.plan import SITE
 from planner.schema import Scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.econ import SampleEconomics, sample_economics
-from planner.sweep.lp import Layout, LpCache, indexed_problem
+from planner.sweep.lp import Layout, LpCache, PowerRows, indexed_problem
 from planner.sweep.spec import SweepSpec
 from planner.sweep.tables import demand_arrays, fleet_arrays, physics
-from planner.timeline import horizon_quarters
+from planner.timeline import horizon_quarters, power_caps
 
 # System fields that only set the price of a chip-hour, not what a chip can do.
 _COST_FIELDS = ("usd_per_chip_hour", "capex", "name", "vendor", "status", "source", "notes")
@@ -132,7 +132,7 @@ class Engine:
             np.round(phys.replica_chips.reshape(-1)[ids]).astype(int).astype(float),
             fleet.kw_per_chip[s], avail.reshape(-1), demand.m_output_per_hour.reshape(-1),
             demand.revenue.reshape(-1), demand.penalty.reshape(-1),
-            np.repeat(demand.min_served_fraction, Q))
+            np.repeat(demand.min_served_fraction, Q), self._power(scenario))
         solved = self.lps.solve(ix, ids)
         timings["lp_build_s"], timings["lp_solve_s"] = solved.build_s, solved.solve_s
         result.lp_reused = solved.reused
@@ -141,6 +141,13 @@ class Engine:
         result.economics = sample_economics(solved, demand, M, S, Q,
                                             scenario.economics.target_margin)
         lap("economics_s")
+
+    def _power(self, scenario: Scenario) -> PowerRows | None:
+        """The sample's site power caps as LP rows (None without caps)."""
+        if not any(site.power_mw for site in scenario.sites.values()):
+            return None
+        sites = tuple(scenario.fleet[k].site if k in scenario.fleet else SITE for k in self.systems)
+        return PowerRows.of(power_caps(scenario, self.qlist), sites, self.quarters)
 
     def _same_physics(self, data: dict) -> bool:
         """True when nothing the cost core reads differs from the base scenario."""
@@ -167,11 +174,3 @@ def _needs_semantic_checks(inp) -> bool:
         return low < 0
     return False
 
-
-def quarter_label(position: int, quarters: tuple[str, ...]) -> str:
-    """``2027Q2`` for a position in the horizon; ``never`` for -1 or past the end."""
-    return quarters[position] if 0 <= position < len(quarters) else "never"
-
-
-def after_horizon(quarters: tuple[str, ...]) -> str:
-    return str(Quarter.parse(quarters[-1]) + 1)

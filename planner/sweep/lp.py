@@ -6,11 +6,9 @@ same sorted key order, so the LP is the one ``make_plan`` would solve for that s
 
 Re-use: the LP's structure (which options exist, which demand rows have a service floor) is
 the same for most samples; only coefficients change (cost per chip-hour, throughput, capacity,
-demand, value). A model built for one sample is kept (a few per process) and updated in place
-for the next sample with that structure: the objective is rebuilt with the solver's own
-``objective_expression`` and the demand coefficients and right-hand sides are rewritten as
-``build_model`` writes them. The updated PuLP model is then identical to a fresh build, so
-HiGHS receives the same input and the result does not depend on which samples a process ran
+demand, value). A :class:`solver.ReusableProblem` built for one sample is kept (a few per
+process) and updated in place for the next sample with that structure; the updated model is
+identical to a fresh build, so the result does not depend on which samples a process ran
 before (the sweep stays reproducible whatever the workers).
 """
 from __future__ import annotations
@@ -22,12 +20,8 @@ import numpy as np
 import pandas as pd
 
 from planner.plan import SITE
-from solver import SolveOptions
-from solver.build import BuiltModel, build_model, min_service_penalty, objective_expression
-from solver.indexing import IndexedProblem
-from solver.solve import solve_model
+from solver import IndexedProblem, ReusableProblem, structure_key
 
-TIE_BREAK = SolveOptions().tie_break_usd_per_chip_hour  # what make_plan's solve uses
 CACHE_SIZE = 8
 
 
@@ -86,21 +80,44 @@ class Solved:
 def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, usd: np.ndarray,
                     replica_chips: np.ndarray, kw: np.ndarray, capacity: np.ndarray,
                     demand: np.ndarray, value: np.ndarray, penalty: np.ndarray,
-                    min_served: np.ndarray) -> IndexedProblem:
+                    min_served: np.ndarray, power: "PowerRows | None" = None) -> IndexedProblem:
     """The solver's IndexedProblem; option arrays are per option, the rest per (s, q) / (m, q)
-    id in scenario order (they are put in sorted row order here)."""
+    id in scenario order (they are put in sorted row order here); ``power``: the site caps."""
     S, Q = len(layout.systems), len(layout.quarters)
     m, s, q = option_ids // (S * Q), option_ids // Q % S, option_ids % Q
     return IndexedProblem(
         option_keys=_LazyKeys(layout, option_ids),
         tput_m_per_chip_hour=tput, usd_per_chip_hour=usd, replica_chips=replica_chips,
         kw_per_chip=kw, option_cap=layout.cap_row[s * Q + q], option_dem=layout.dem_row[m * Q + q],
-        option_pow=np.full(len(option_ids), -1, dtype=np.int64),
+        option_pow=(power.row[s, q] if power is not None
+                    else np.full(len(option_ids), -1, dtype=np.int64)),
         capacity_keys=layout.capacity_keys, capacity_chips=capacity[layout.cap_order],
         demand_keys=layout.demand_keys, demand_m_per_hour=demand[layout.dem_order],
         value_usd_per_m=value[layout.dem_order], penalty_usd_per_m=penalty[layout.dem_order],
         min_served_fraction=min_served[layout.dem_order],
-        power_keys=pd.DataFrame({"site": [], "quarter": []}), power_mw=np.zeros(0))
+        power_keys=power.keys if power is not None else pd.DataFrame({"site": [], "quarter": []}),
+        power_mw=power.mw if power is not None else np.zeros(0))
+
+
+@dataclass(frozen=True)
+class PowerRows:
+    """Power cap rows in sorted (site, quarter) order and each (system, quarter)'s row (-1: none)."""
+
+    keys: pd.DataFrame
+    mw: np.ndarray
+    row: np.ndarray  # (S, Q)
+
+    @classmethod
+    def of(cls, caps: pd.DataFrame | None, sites: tuple[str, ...], quarters: tuple[str, ...]
+           ) -> "PowerRows | None":
+        """From ``planner.timeline.power_caps``; ``sites[s]`` is system s's site."""
+        if caps is None or len(caps) == 0:
+            return None
+        caps = caps.sort_values(["site", "quarter"], kind="stable").reset_index(drop=True)
+        where = {(a, b): i for i, (a, b) in enumerate(zip(caps["site"], caps["quarter"]))}
+        row = np.array([[where.get((site, q), -1) for q in quarters] for site in sites],
+                       dtype=np.int64).reshape(len(sites), len(quarters))
+        return cls(caps[["site", "quarter"]], caps["mw"].to_numpy(dtype=float), row)
 
 
 class _LazyKeys:
@@ -129,52 +146,22 @@ class LpCache:
 
     def __init__(self, backend: str, time_limit_s: float, size: int = CACHE_SIZE):
         self.backend, self.time_limit_s, self.size = backend, time_limit_s, size
-        self.models: OrderedDict[bytes, tuple[BuiltModel, list, list]] = OrderedDict()
+        self.models: OrderedDict[bytes, ReusableProblem] = OrderedDict()
 
     def solve(self, ix: IndexedProblem, option_ids: np.ndarray) -> Solved:
         import time
 
         t0 = time.perf_counter()
-        z_rows = np.flatnonzero(ix.min_served_fraction > 0)
-        key = option_ids.tobytes() + b"|" + z_rows.tobytes()
-        entry = self.models.get(key)
-        reused = entry is not None
+        key = structure_key(ix)
+        lp = self.models.get(key)
+        reused = lp is not None
         if reused:
             self.models.move_to_end(key)
-            model, dem_cons, min_cons = entry
-            _update(model, dem_cons, min_cons, ix)
+            lp.update(ix)
         else:
-            model = build_model(ix, replicas=False, integer=False,
-                                tie_break_usd_per_chip_hour=TIE_BREAK)
-            n = len(ix.demand_m_per_hour)
-            row = model.prob.get_constraint_by_name  # rows are named by id (solver.constraints)
-            dem_cons = [row(f"dem{k:06d}") for k in range(n)]
-            min_cons = [row(f"min{k:06d}") for k in model.z_rows.tolist()]
-            self.models[key] = (model, dem_cons, min_cons)
+            lp = self.models[key] = ReusableProblem(ix)
             if len(self.models) > self.size:
                 self.models.popitem(last=False)
         t1 = time.perf_counter()
-        run = solve_model(model, self.backend, mip=False, time_limit_s=self.time_limit_s, gap=1e-4)
-        x = np.asarray(run.x, dtype=float).copy()
-        x[x < 1e-9] = 0.0  # as the solver package cleans LP values
-        return Solved(ix, option_ids, model.unit_chips * x, t1 - t0, time.perf_counter() - t1,
-                      reused)
-
-
-def _update(model: BuiltModel, dem_cons: list, min_cons: list, ix: IndexedProblem) -> None:
-    """Rewrite coefficients and right-hand sides as ``build_model`` would write them for ``ix``."""
-    ms_penalty = min_service_penalty(ix)
-    model.min_service_penalty_usd_per_m = ms_penalty
-    model.prob.setObjective(objective_expression(ix, model.x, model.unit_chips, model.u, model.z,
-                                                 model.tie_break_usd_per_chip_hour, ms_penalty))
-    for i, con in zip(model.cap_rows.tolist(), model.cap_cons):
-        con.constant = con.expr.constant - float(ix.capacity_chips[i])
-    coef = (ix.tput_m_per_chip_hour * model.unit_chips).tolist()
-    xs = model.x.tolist()
-    for j, k in enumerate(ix.option_dem.tolist()):
-        dem_cons[k].expr[xs[j]] = coef[j]
-    for k, con in enumerate(dem_cons):
-        con.constant = con.expr.constant - float(ix.demand_m_per_hour[k])
-    for k, con in zip(model.z_rows.tolist(), min_cons):
-        con.constant = con.expr.constant - float((1.0 - ix.min_served_fraction[k])
-                                                 * ix.demand_m_per_hour[k])
+        chips = lp.chips(lp.solve(self.backend, self.time_limit_s))
+        return Solved(ix, option_ids, chips, t1 - t0, time.perf_counter() - t1, reused)

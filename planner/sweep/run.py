@@ -43,13 +43,6 @@ def run_sweep(loaded: Loaded, spec: SweepSpec, workers: int | None = None,
     if not scenario.demand:
         raise InputError([Problem(loaded.doc.where(("name",))[0], None, "demand",
                                   "the scenario has no demand series: nothing to sweep")])
-    capped = [key for key, site in scenario.sites.items() if site.power_mw]
-    if capped:  # the sweep's LP (planner/sweep/lp.py) has capacity rows per system only
-        file, line = loaded.doc.where(("sites", capped[0], "power_mw"))
-        raise InputError([Problem(file, line, f"sites.{capped[0]}.power_mw",
-                                  "planner sweep does not model site power caps yet; "
-                                  "use planner run, or drop the cap for the sweep "
-                                  f"(--set sites.{capped[0]}.power_mw=null)")])
     job = make_job(loaded, spec)
     chunks, info = run_job(job, workers=workers, dask=dask, quiet=quiet,
                            progress_stream=progress_stream)
