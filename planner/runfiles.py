@@ -53,6 +53,12 @@ def utilisation_frame(plan: Plan) -> pd.DataFrame:
               "shadow_price_usd_per_chip_hour"]]
 
 
+def pnl_frame(plan: Plan) -> pd.DataFrame:
+    from planner.pnl import fleet_pnl
+
+    return fleet_pnl(plan.economics, plan.fleet, plan.allocation)
+
+
 def summary(plan: Plan) -> dict:
     """The JSON summary: provenance, economics (per token and per task), allocation,
     utilisation and (with site power caps) power records."""
@@ -65,6 +71,7 @@ def summary(plan: Plan) -> dict:
         "allocation": to_records(allocation_frame(plan)),
         "utilisation": to_records(utilisation_frame(plan)),
         "power": to_records(plan.power) if plan.power is not None else [],
+        "fleet_pnl": to_records(pnl_frame(plan)),
     }
 
 
@@ -74,7 +81,7 @@ def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> li
     ``extra(tmp)``, if given, writes more files (exports, report) into the same atomic write
     after the standard ones, and returns their names.
     """
-    files = ["allocation.csv", "economics.csv", "summary.json", "timings.json"]
+    files = ["allocation.csv", "economics.csv", "summary.json", "timings.json", "pnl.csv"]
     with atomic_directory(directory, force=force) as tmp:
         allocation_frame(plan).to_csv(os.path.join(tmp, files[0]), index=False,
                                       float_format=FLOAT_FORMAT, lineterminator="\n")
@@ -86,6 +93,8 @@ def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> li
         with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
             json.dump({"timings_s": plan.timings_s}, handle, indent=1)
             handle.write("\n")
+        pnl_frame(plan).to_csv(os.path.join(tmp, files[4]), index=False,
+                               float_format=FLOAT_FORMAT, lineterminator="\n")
         if extra is not None:
             files = files + list(extra(tmp))
     return files

@@ -110,11 +110,11 @@ def test_run_outputs_are_byte_identical_and_documented(small_path, tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     assert invoke("run", small_path, "--out", first).exit_code == 0
     assert invoke("run", small_path, "--out", second).exit_code == 0
-    for name in ("allocation.csv", "economics.csv", "summary.json"):
+    for name in ("allocation.csv", "economics.csv", "pnl.csv", "summary.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     summary = json.loads((first / "summary.json").read_text())
     assert set(summary) == {"provenance", "economics", "economics_per_task", "allocation",
-                            "utilisation", "power"}
+                            "utilisation", "power", "fleet_pnl"}
     assert {"input_sha256", "versions", "solver"} <= set(summary["provenance"])
     assert {"shadow_price_usd_per_chip_hour", "utilisation"} <= set(summary["utilisation"][0])
     header = (first / "economics.csv").read_text().splitlines()[0].split(",")
@@ -133,7 +133,8 @@ def test_out_dir_refused_unless_force(small_path, tmp_path):
     assert refused.exit_code == 2 and "not empty" in refused.output
     assert os.listdir(target) == ["keep.txt"]
     assert invoke("run", small_path, "--out", target, "--force").exit_code == 0
-    assert sorted(os.listdir(target)) == ["allocation.csv", "economics.csv", "summary.json", "timings.json"]
+    assert sorted(os.listdir(target)) == ["allocation.csv", "economics.csv", "pnl.csv", "summary.json",
+                                      "timings.json"]
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".planner-")]
 
 
