@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.costcore.efficiency import infer_family
 from planner.schema import Scenario
 
 
@@ -17,7 +18,7 @@ def systems_table(scenario: Scenario) -> pd.DataFrame:
     for key, s in scenario.systems.items():
         c = s.chip
         rows.append({
-            "system": key, "family": s.family or "generic", "available_from": str(s.available_from),
+            "system": key, "family": infer_family(s), "available_from": str(s.available_from),
             "chips_per_domain": s.chips_per_domain, "fp8_tflops": c.fp8_tflops,
             "fp4_tflops": c.fp4_tflops if c.fp4_tflops is not None else float("nan"),
             "hbm_gb": c.hbm_gb, "hbm_tbps": c.hbm_tbps, "domain_hbm_tb": c.hbm_gb * s.chips_per_domain / 1000,

@@ -101,7 +101,8 @@ class System(Section):
     vendor: Optional[str] = None
     family: Optional[str] = Field(
         None, description="Calibration family whose fitted efficiencies this system uses "
-        "(hopper, blackwell, rubin, tpu, trainium, amd, ampere); default: generic.")
+        "(hopper, blackwell, rubin, tpu, trainium, amd, ampere); default: inferred from "
+        "vendor and chip (planner/costcore/efficiency.py, infer_family).")
     status: Optional[Literal["shipping", "announced", "roadmap"]] = None
     chips_per_domain: PositiveInt = Field(description="Chips in one scale-up domain.")
     max_replica_domains: PositiveInt = Field(
@@ -204,10 +205,14 @@ class Model(Section):
     active_params_b: PositiveFloat = Field(description="Parameters used per token, billions.")
     weight_bits: Literal[4, 8, 16] = Field(description="Serving weight precision; picks the "
                                            "FLOP rate (FP4/FP8/BF16) and bytes per parameter.")
-    layers: PositiveInt = Field(description="Transformer layers.")
-    hidden_size: PositiveInt = Field(description="Model width (activation size per token).")
-    attention_width: PositiveInt = Field(
-        description="Per layer, the width of the query-key product per token: q_heads x head_dim "
+    layers: Optional[PositiveInt] = Field(
+        None, description="Transformer layers; default: inferred from active_params_b "
+        "(planner/costcore/architecture.py: DeepSeek-V3 shape x (active / 37B)^(1/3)).")
+    hidden_size: Optional[PositiveInt] = Field(
+        None, description="Model width (activation size per token); default: inferred like "
+        "layers.")
+    attention_width: Optional[PositiveInt] = Field(
+        None, description="Default: inferred like layers. Per layer, the width of the query-key product per token: q_heads x head_dim "
         "(MHA/GQA) or q_heads x (kv_lora_rank + rope_dim) for MLA. Attention FLOPs per token = "
         "4 x layers x attention_width x context length.")
     prefill_attention_width: Optional[PositiveInt] = Field(

@@ -27,13 +27,13 @@ from planner import schema
 from planner.calibration import params
 from planner.calibration.points import CalibrationPoint
 from planner.calibration.predict import Predictor
-from planner.costcore.efficiency import EfficiencyTable
+from planner.costcore.efficiency import EfficiencyTable, infer_family
 
 INFEASIBLE_RESIDUAL = 10.0  # ln error charged to a point no configuration can serve
 
 
 def family_of(point: CalibrationPoint, systems: Mapping[str, schema.System]) -> str:
-    return systems[point.system].family or "generic"
+    return infer_family(systems[point.system])
 
 
 @dataclass(frozen=True)

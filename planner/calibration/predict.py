@@ -43,8 +43,9 @@ import numpy as np
 from planner import schema
 from planner.calibration.points import CalibrationPoint
 from planner.costcore import physics
+from planner.costcore.architecture import model_shape
 from planner.costcore.arrays import SystemArrays, model_arrays, system_arrays
-from planner.costcore.efficiency import EfficiencyTable
+from planner.costcore.efficiency import EfficiencyTable, infer_family
 
 BATCH_GRID = tuple(float(x) for x in np.unique(np.round(np.geomspace(1, 16384, 161), 6)))
 
@@ -140,7 +141,7 @@ class Predictor:
                     n.update(float(x) for x in physics.DEFAULT_REPLICA_CHIPS if x <= limit)
                     if p.gpus is not None and p.gpus <= limit:
                         n.add(float(p.gpus))
-            width = models[model].prefill_attention_width or models[model].attention_width
+            width = models[model].prefill_attention_width or model_shape(models[model]).attention_width
             self.groups.append(_Group(
                 models=arrays, prefill_width=float(width), draft=float(first.draft_tokens), accepted=float(first.accepted_tokens),
                 systems=names, replica_chips=np.array(sorted(n)),
@@ -154,7 +155,7 @@ class Predictor:
 
     def sequence_overhead(self, table: EfficiencyTable) -> np.ndarray:
         """(S,) per-sequence step overhead of the used systems' families, seconds."""
-        return np.array([table.family(self.systems[s].family).sequence_overhead_s
+        return np.array([table.family(infer_family(self.systems[s])).sequence_overhead_s
                          for s in self.system_names])
 
     def __call__(self, table: EfficiencyTable) -> Prediction:

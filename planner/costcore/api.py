@@ -9,6 +9,7 @@ import pandas as pd
 
 from planner import schema
 from planner.costcore import physics, select
+from planner.costcore.architecture import model_shape
 from planner.costcore.arrays import model_arrays, system_arrays
 from planner.costcore.efficiency import EfficiencyTable
 from planner.quarters import Quarter
@@ -74,5 +75,6 @@ def evaluate(models: Mapping[str, schema.Model], systems: Mapping[str, schema.Sy
         replica_chips=replica_chips, batch=batch,
         draft_tokens=[m.speculative.draft_tokens if m.speculative else 0 for m in ms],
         accepted_tokens=[m.speculative.accepted_tokens if m.speculative else 1 for m in ms],
-        prefill_attention_width=[m.prefill_attention_width or m.attention_width for m in ms])
+        prefill_attention_width=[m.prefill_attention_width or model_shape(m).attention_width
+                                 for m in ms])
     return CostTable(table=select.cheapest(grid), grid=grid)

@@ -14,7 +14,8 @@ from typing import Mapping, Optional
 import numpy as np
 
 from planner import schema
-from planner.costcore.efficiency import EfficiencyTable, load_efficiency_table
+from planner.costcore.architecture import model_shape
+from planner.costcore.efficiency import EfficiencyTable, infer_family, load_efficiency_table
 
 _PRECISION_OF_BITS = {16: 0, 8: 1, 4: 2}
 
@@ -116,6 +117,7 @@ class SystemArrays:
 def model_arrays(models: Mapping[str, schema.Model]) -> ModelArrays:
     """Fill :class:`ModelArrays` from schema models, in the mapping's order."""
     items = list(models.items())
+    shapes = {name: model_shape(m) for name, m in items}
 
     def col(get) -> list[float]:
         return [float(get(m)) for _, m in items]
@@ -126,9 +128,9 @@ def model_arrays(models: Mapping[str, schema.Model]) -> ModelArrays:
         active_params=col(lambda m: m.active_params_b * 1e9),
         weight_bytes_per_param=col(lambda m: m.weight_bits / 8),
         flops_precision=col(lambda m: _PRECISION_OF_BITS[m.weight_bits]),
-        layers=col(lambda m: m.layers),
-        hidden_size=col(lambda m: m.hidden_size),
-        attention_width=col(lambda m: m.attention_width),
+        layers=[float(shapes[n].layers) for n, _ in items],
+        hidden_size=[float(shapes[n].hidden_size) for n, _ in items],
+        attention_width=[float(shapes[n].attention_width) for n, _ in items],
         kv_bytes_per_token=col(lambda m: m.kv_bytes_per_token),
         experts_total=col(lambda m: m.experts.total if m.experts else 1),
         experts_active=col(lambda m: m.experts.active if m.experts else 1),
@@ -150,7 +152,7 @@ def system_arrays(systems: Mapping[str, schema.System],
     table = efficiency_table if efficiency_table is not None else load_efficiency_table()
     rows = []
     for name, sys in systems.items():
-        fam = table.family(sys.family)
+        fam = table.family(infer_family(sys))
         chip = sys.chip
         fp4 = chip.fp4_tflops if chip.fp4_tflops is not None else chip.fp8_tflops
         own = sys.efficiency

@@ -58,6 +58,31 @@ class EfficiencyTable:
             raise ValueError(f"unknown efficiency family '{key}'; known: {known}") from None
 
 
+_VENDOR_FAMILY = {"amd": "amd", "google": "tpu", "aws": "trainium", "amazon": "trainium"}
+RUBIN_MIN_HBM_TBPS = 12.0  # Rubin HBM4 ~13-20 TB/s vs Blackwell Ultra's 8 (hardware.md)
+AMPERE_MAX_HBM_TBPS = 2.5  # A100 2.0 TB/s vs H100 3.35 (hardware.md)
+
+
+def infer_family(system) -> str:
+    """A schema system's efficiency family: its own ``family``, else inferred, never generic.
+
+    Rule: vendor AMD -> amd, Google -> tpu, AWS/Amazon -> trainium; otherwise (NVIDIA or
+    unnamed) from the chip: HBM >= 12 TB/s -> rubin; an FP4 rate -> blackwell (Hopper and
+    Ampere have no FP4 tensor cores); HBM < 2.5 TB/s -> ampere; else hopper.
+    """
+    if system.family is not None:
+        return system.family
+    vendor = (system.vendor or "").strip().lower()
+    if vendor in _VENDOR_FAMILY:
+        return _VENDOR_FAMILY[vendor]
+    chip = system.chip
+    if chip.hbm_tbps >= RUBIN_MIN_HBM_TBPS:
+        return "rubin"
+    if chip.fp4_tflops is not None:
+        return "blackwell"
+    return "ampere" if chip.hbm_tbps < AMPERE_MAX_HBM_TBPS else "hopper"
+
+
 def _number(entry: dict, key: str, where: str) -> float:
     value = entry.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
