@@ -2,11 +2,29 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 
 import click
 
 from planner.errors import InputError, Problem, RunError
+
+MAX_OPTION_MAGNITUDE = 1e12
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option within an optional range that is finite and at most 1e12 in magnitude
+    (nan, inf and 1e308 would pass click's FloatRange and crash or hang downstream)."""
+
+    name = "finite float"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number) or abs(number) > MAX_OPTION_MAGNITUDE:
+            self.fail(f"{value!r} is not a finite number of magnitude at most "
+                      f"{MAX_OPTION_MAGNITUDE:g}", param, ctx)
+        return number
+
 
 SCENARIO_ARG = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 SET_OPTION = click.option(

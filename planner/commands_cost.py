@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors, pick
+from planner.cliutil import FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors, pick
 from planner.errors import InputError, Problem, RunError
 
 
@@ -124,30 +124,30 @@ def pareto(scenario, overrides, model, systems, quarter, as_json, plot_file):
 @SET_OPTION
 @click.option("--system", "systems", multiple=True, required=True,
               help="System of the scenario (repeatable).")
-@click.option("--price-input", type=float, required=True, help="List price, $ per M input tokens.")
-@click.option("--price-output", type=float, default=None,
+@click.option("--price-input", type=FiniteFloat(), required=True, help="List price, $ per M input tokens.")
+@click.option("--price-output", type=FiniteFloat(), default=None,
               help="List price, $ per M output tokens (default: 5 x --price-input).")
-@click.option("--margin", type=float, default=None,
+@click.option("--margin", type=FiniteFloat(), default=None,
               help="Gross margin to keep (default: economics.target_margin).")
-@click.option("--allowance", type=float, default=1.0, show_default=True,
+@click.option("--allowance", type=FiniteFloat(), default=1.0, show_default=True,
               help="Divide the allowed cost by this (>= 1) to leave room for serving trade-offs "
                    "the cost core does not see (idle hours, peak load).")
 @click.option("--quarter", default=None,
               help="Quarter for the serving efficiency (default: the later of the horizon start "
                    "and the systems' available_from).")
-@click.option("--input-tokens", type=float, default=2000, show_default=True,
+@click.option("--input-tokens", type=FiniteFloat(), default=2000, show_default=True,
               help="Prompt tokens per request.")
-@click.option("--output-tokens", type=float, default=500, show_default=True,
+@click.option("--output-tokens", type=FiniteFloat(), default=500, show_default=True,
               help="Output tokens per request.")
-@click.option("--cache-hit", type=float, default=0.0, show_default=True,
+@click.option("--cache-hit", type=FiniteFloat(), default=0.0, show_default=True,
               help="Share of input tokens served from the prefix cache.")
-@click.option("--min-tokens-per-s", type=float, default=30, show_default=True,
+@click.option("--min-tokens-per-s", type=FiniteFloat(), default=30, show_default=True,
               help="Speed target: output tokens/s per user.")
-@click.option("--max-ttft", type=float, default=10, show_default=True,
+@click.option("--max-ttft", type=FiniteFloat(), default=10, show_default=True,
               help="Speed target: time to first token, s.")
 @click.option("--weight-bits", type=click.Choice(["4", "8", "16"]), default="8", show_default=True,
               help="Weight precision (picks the FLOP rate and bytes per parameter).")
-@click.option("--total-b", "totals_b", type=float, multiple=True,
+@click.option("--total-b", "totals_b", type=FiniteFloat(), multiple=True,
               help="Total parameters in billions (repeatable; default 100 300 1000 3000 10000 "
                    "30000 100000).")
 @click.option("--experts", "experts", multiple=True,

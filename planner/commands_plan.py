@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.cliutil import FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors
 from planner.errors import InputError, Problem
 
 
@@ -19,9 +19,9 @@ from planner.errors import InputError, Problem
               help="Whole replicas by a true MILP (with --time-limit and --gap).")
 @click.option("--solver", "backend", type=click.Choice(["highs", "cbc"]), default=None,
               help="LP/MILP solver (default: the scenario's, highs).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), default=None,
               help="Seconds the solver may take (MILP).")
-@click.option("--gap", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+@click.option("--gap", type=FiniteFloat(0, 1, min_open=True, max_open=True), default=None,
               help="Relative MILP gap to stop at.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary JSON instead of tables.")
 @click.option("--report", "with_report", is_flag=True,
@@ -79,19 +79,19 @@ def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, 
 @SCENARIO_ARG
 @SET_OPTION
 @click.option("--model", required=True, help="Model to serve (a key of the scenario's demand).")
-@click.option("--price-output", type=click.FloatRange(min=0), default=None,
+@click.option("--price-output", type=FiniteFloat(min=0), default=None,
               help="Price per M output tokens. Omit to print the lowest price per quarter.")
-@click.option("--price-input", type=click.FloatRange(min=0), default=None,
+@click.option("--price-input", type=FiniteFloat(min=0), default=None,
               help="Price per M input tokens (default: the list price).")
-@click.option("--margin", type=click.FloatRange(0, 1, max_open=True), default=None,
+@click.option("--margin", type=FiniteFloat(0, 1, max_open=True), default=None,
               help="Gross margin to hold (default: economics.target_margin).")
-@click.option("--share", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+@click.option("--share", type=FiniteFloat(0, 1, min_open=True), default=1.0, show_default=True,
               help="Share of the model's demand that must be served, within 0.1 %: 1 means at "
                    "least 99.9 % (the rule the report and the sweep use too).")
 @click.option("--per-task", "task", metavar="TASK", default=None,
               help="Also report tokens, cost, price, margin and lowest price per task of "
                    "family TASK (the model's tokens_per_task); the answer is unchanged.")
-@click.option("--price-per-task", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--price-per-task", type=FiniteFloat(min=0, min_open=True), default=None,
               help="With --per-task: sell MODEL at this $ per task instead of per-token prices "
                    "(its rate card is scaled so one task costs this); the margin is then held "
                    "on the task.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.cliutil import FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors
 from planner.errors import InputError
 
 
@@ -88,14 +88,14 @@ def init(directory):
               help="Override a value of PROPOSED (repeatable), e.g. to preview a change.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
               help="Markdown (for a code review) or JSON.")
-@click.option("--served-threshold", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+@click.option("--served-threshold", type=FiniteFloat(0, 1), default=0.01, show_default=True,
               help="Report a model-quarter whose served share (or served/unmet tokens, as a "
                    "share of demand) moved this much.")
-@click.option("--cost-threshold", type=click.FloatRange(min=0), default=0.05, show_default=True,
+@click.option("--cost-threshold", type=FiniteFloat(min=0), default=0.05, show_default=True,
               help="Report a relative change of cost per M output tokens this large.")
-@click.option("--margin-threshold", type=click.FloatRange(min=0), default=0.01, show_default=True,
+@click.option("--margin-threshold", type=FiniteFloat(min=0), default=0.01, show_default=True,
               help="Report a gross-margin change this large (0.01 = one point).")
-@click.option("--shadow-threshold", type=click.FloatRange(min=0), default=0.05, show_default=True,
+@click.option("--shadow-threshold", type=FiniteFloat(min=0), default=0.05, show_default=True,
               help="Report a relative shadow-price change this large (and at least $0.01/chip-hour).")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
 @reports_errors
