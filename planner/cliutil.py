@@ -26,11 +26,47 @@ class FiniteFloat(click.FloatRange):
         return number
 
 
+class PlotFile(click.ParamType):
+    """A plot file name: .png, .svg or .pdf, in a folder that exists and can be written,
+    checked before any work is done (a missing folder would otherwise fail at the end)."""
+
+    name = "file.png|svg|pdf"
+
+    def convert(self, value, param, ctx):
+        import os
+
+        from planner.plots import FORMATS
+
+        text = str(value)
+        fmt = os.path.splitext(text)[1].lstrip(".").lower()
+        if fmt not in FORMATS:
+            self.fail(f"{text!r} has no plot extension; use "
+                      + ", ".join("." + f for f in FORMATS), param, ctx)
+        folder = os.path.dirname(os.path.abspath(text))
+        if os.path.isdir(text):
+            self.fail(f"{text!r} is a directory; give a file name", param, ctx)
+        if not os.path.isdir(folder):
+            self.fail(f"the folder of {text!r} does not exist; create it first", param, ctx)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            self.fail(f"the folder of {text!r} is not writable", param, ctx)
+        return text
+
+
 SCENARIO_ARG = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
-SET_OPTION = click.option(
+ALLOW_EXTENDS_OPTION = click.option(
+    "--allow-extends", "allow_extends", multiple=True, metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="A folder beyond the scenario's own whose files `extends` may name (repeatable; "
+         "by default only the scenario's folder and below).")
+_SET = click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE",
     help="Override one scenario value, e.g. --set economics.target_margin=0.5 (repeatable; "
          "applied last).")
+
+
+def SET_OPTION(command):
+    """--set PATH=VALUE and --allow-extends DIR: how a command's scenario is composed."""
+    return _SET(ALLOW_EXTENDS_OPTION(command))
 
 
 def reports_errors(command):

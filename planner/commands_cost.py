@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors, pick
+from planner.cliutil import FiniteFloat, PlotFile, SCENARIO_ARG, SET_OPTION, reports_errors, pick
 from planner.errors import InputError, Problem, RunError
 
 
@@ -25,7 +25,7 @@ COST_JSON_KEYS = ("model", "system", "quarter", "feasible", "reason", "replica_c
                    "quarters: the horizon's last of each year).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per row.")
 @reports_errors
-def cost(scenario, overrides, models, systems, quarters, per_task, as_json):
+def cost(scenario, overrides, allow_extends, models, systems, quarters, per_task, as_json):
     """Cost and speed of the cheapest configuration per (model, system, quarter).
 
     \b
@@ -45,7 +45,7 @@ def cost(scenario, overrides, models, systems, quarters, per_task, as_json):
     from planner.tables import format_table, to_records
     from planner.timeline import horizon_quarters
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends)
     models, systems = pick(loaded, "models", models), pick(loaded, "systems", systems)
     if per_task:
         from planner.tasks import check_task, task_cost_report, task_quarters
@@ -80,10 +80,10 @@ def cost(scenario, overrides, models, systems, quarters, per_task, as_json):
 @click.option("--system", "systems", multiple=True, help="System (repeatable; default: all).")
 @click.option("--quarter", default=None, help="Quarter (default: the horizon's last).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False),
+@click.option("--plot", "plot_file", type=PlotFile(),
               help="Write a log-log plot of the frontiers (PNG or SVG).")
 @reports_errors
-def pareto(scenario, overrides, model, systems, quarter, as_json, plot_file):
+def pareto(scenario, overrides, allow_extends, model, systems, quarter, as_json, plot_file):
     """Cost-versus-speed Pareto frontier of a model on each system.
 
     Bigger batches are cheaper per token but slower per user; each point is a
@@ -96,7 +96,7 @@ def pareto(scenario, overrides, model, systems, quarter, as_json, plot_file):
     from planner.scenario import load_scenario
     from planner.tables import format_table, to_records
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends)
     pick(loaded, "models", (model,))
     systems = pick(loaded, "systems", systems)
     try:
@@ -154,10 +154,11 @@ def pareto(scenario, overrides, model, systems, quarter, as_json, plot_file):
               help="Routing: dense or K/E, top-K of E experts (repeatable; default dense 8/64 "
                    "8/256 8/1024).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False),
+@click.option("--plot", "plot_file", type=PlotFile(),
               help="Write the feasible region (total vs active parameters) per system (PNG/SVG).")
 @reports_errors
-def size(scenario, overrides, systems, price_input, price_output, margin, allowance, quarter,
+def size(scenario, overrides, allow_extends, systems, price_input, price_output, margin,
+         allowance, quarter,
          input_tokens, output_tokens, cache_hit, min_tokens_per_s, max_ttft, weight_bits,
          totals_b, experts, as_json, plot_file):
     """Inverse sizing: the largest models a system can serve at a price and margin.
@@ -177,7 +178,7 @@ def size(scenario, overrides, systems, price_input, price_output, margin, allowa
     from planner.sizing import (DEFAULT_EXPERTS, DEFAULT_TOTALS_B, SizeQuery, plot_feasible,
                                 render, size_in_scenario)
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends)
     names = pick(loaded, "systems", systems)
     try:
         q = Quarter.parse(quarter) if quarter else None
@@ -203,7 +204,7 @@ def size(scenario, overrides, systems, price_input, price_output, margin, allowa
 @click.option("--fit", "do_fit", is_flag=True,
               help="Refit the parameters, cross-validate, and rewrite the parameter file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False),
+@click.option("--plot", "plot_file", type=PlotFile(),
               help="Write predicted versus measured (log-log, y = x, 2x band); PNG or SVG.")
 @click.option("--points", "points_file", type=click.Path(dir_okay=False),
               help="Calibration points CSV (default: the shipped planner/data/calibration_points.csv).")
@@ -224,12 +225,8 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
     """
     import json
 
-    import os
-
     from planner.calibration import report
 
-    if plot_file and os.path.splitext(plot_file)[1].lower() not in (".png", ".svg"):
-        raise InputError([Problem("--plot", None, plot_file, "use a .png or .svg file name")])
     if do_fit:
         target = params_file or str(report.shipped_params_path())
         fits, fresh = report.refit(points_file)

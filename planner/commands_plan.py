@@ -32,7 +32,8 @@ from planner.errors import InputError, Problem
                    "(*.parquet) or Excel (tables.xlsx); repeatable.")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
 @reports_errors
-def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, as_json,
+def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, time_limit, gap,
+        as_json,
         with_report, formats, quiet):
     """Plan the fleet quarter by quarter: allocation, served demand, cost, margin, scarcity.
 
@@ -57,7 +58,7 @@ def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, 
         raise InputError([Problem(flag, None, "", "needs --out DIR to write into")])
     with Stages(3 if out_dir else 2, quiet) as stage:
         with stage("loading scenario"):
-            loaded = load_scenario(scenario, overrides)
+            loaded = load_scenario(scenario, overrides, allow_extends)
         with stage("planning: cost core and solver"):
             plan = make_plan(loaded, integer=integer, backend=backend, time_limit_s=time_limit,
                              gap=gap)
@@ -97,7 +98,7 @@ def run(scenario, overrides, out_dir, force, integer, backend, time_limit, gap, 
                    "on the task.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
-def when(scenario, overrides, model, price_output, price_input, margin, share, task,
+def when(scenario, overrides, allow_extends, model, price_output, price_input, margin, share, task,
          price_per_task, as_json):
     """When can MODEL's demand be served at a price with the target margin?
 
@@ -120,7 +121,7 @@ def when(scenario, overrides, model, price_output, price_input, margin, share, t
     from planner.tables import format_table
     from planner.when import when as answer_when
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends)
     answer = answer_when(loaded, model, price_output, price_input, margin, share, task=task,
                          price_per_task=price_per_task)
     if as_json:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.cliutil import ALLOW_EXTENDS_OPTION, FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors
 from planner.errors import InputError
 
 
@@ -11,14 +11,14 @@ from planner.errors import InputError
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @SET_OPTION
 @reports_errors
-def validate(scenarios, overrides):
+def validate(scenarios, overrides, allow_extends):
     """Check scenario files without running anything; report every problem at once."""
     from planner.scenario import load_scenario
 
     problems = []
     for path in scenarios:
         try:
-            loaded = load_scenario(path, overrides)
+            loaded = load_scenario(path, overrides, allow_extends)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -33,15 +33,14 @@ def validate(scenarios, overrides):
 @SCENARIO_ARG
 @SET_OPTION
 @reports_errors
-def show(scenario, overrides):
+def show(scenario, overrides, allow_extends):
     """Print the resolved scenario (defaults, extends and --set applied) as YAML."""
-    import yaml
-
     from planner.scenario import load_scenario
+    from planner.yamlload import dump_yaml
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends)
     data = loaded.scenario.model_dump(mode="json", exclude_none=True)
-    click.echo(yaml.safe_dump(data, sort_keys=False, width=100), nl=False)
+    click.echo(dump_yaml(data), nl=False)
 
 
 @click.command()
@@ -59,13 +58,13 @@ def schema():
 @SET_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @reports_errors
-def catalog(scenario, overrides, as_json):
+def catalog(scenario, overrides, allow_extends, as_json):
     """List the scenario's systems and models as tables."""
     from planner.catalog import catalog_tables
     from planner.scenario import load_scenario
     from planner.tables import emit
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends)
     emit(catalog_tables(loaded.scenario), as_json)
 
 
@@ -86,6 +85,7 @@ def init(directory):
 @click.argument("proposed", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a value of PROPOSED (repeatable), e.g. to preview a change.")
+@ALLOW_EXTENDS_OPTION
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
               help="Markdown (for a code review) or JSON.")
 @click.option("--served-threshold", type=FiniteFloat(0, 1), default=0.01, show_default=True,
@@ -99,7 +99,8 @@ def init(directory):
               help="Report a relative shadow-price change this large (and at least $0.01/chip-hour).")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
 @reports_errors
-def diff(base, proposed, overrides, fmt, served_threshold, cost_threshold, margin_threshold,
+def diff(base, proposed, overrides, allow_extends, fmt, served_threshold, cost_threshold,
+         margin_threshold,
          shadow_threshold, quiet):
     """What changes from BASE to PROPOSED: inputs, and the plan's outcome.
 
@@ -121,7 +122,8 @@ def diff(base, proposed, overrides, fmt, served_threshold, cost_threshold, margi
     thresholds = Thresholds(served=served_threshold, cost=cost_threshold, margin=margin_threshold,
                             shadow=shadow_threshold)
     with Stages(4, quiet) as stage:
-        result = scenario_diff(base, proposed, overrides, thresholds, stages=stage)
+        result = scenario_diff(base, proposed, overrides, thresholds, stages=stage,
+                               allow_extends=allow_extends)
     if fmt == "json":
         click.echo(json.dumps(to_json(result), indent=1, default=str))
     else:

@@ -34,7 +34,8 @@ from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar or notes on stderr.")
 @reports_errors
-def sweep(scenario, overrides, varies, samples, seed, workers, dask_address, focus, out_dir,
+def sweep(scenario, overrides, allow_extends, varies, samples, seed, workers, dask_address, focus,
+          out_dir,
           force, as_json, quiet):
     """Plan many times over uncertain inputs; report P10/P50/P90 and what moves the outcome.
 
@@ -64,5 +65,5 @@ def sweep(scenario, overrides, varies, samples, seed, workers, dask_address, foc
     """
     from planner.sweep.command import sweep_command
 
-    sweep_command(scenario, overrides, varies, samples, seed, workers, dask_address, focus,
-                  out_dir, force, as_json, quiet)
+    sweep_command(scenario, overrides, allow_extends, varies, samples, seed, workers, dask_address,
+                  focus, out_dir, force, as_json, quiet)

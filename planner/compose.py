@@ -10,7 +10,8 @@ import re
 from importlib import resources
 
 from planner.errors import InputError, Problem
-from planner.yamlload import (Located, Path, YamlSyntaxError, load_yaml_file,
+from planner.quarters import Quarter
+from planner.yamlload import (MAX_DEPTH, Located, Path, YamlSyntaxError, load_yaml_file,
                                load_yaml_text, load_yaml_value)
 
 # The embedded default scenario: package data files merged in this order.
@@ -44,6 +45,10 @@ def merge(base: Located, child: Located) -> Located:
     def walk(into: dict, over: dict) -> dict:
         out = dict(into)
         for key, value in over.items():
+            same = _same_quarter_key(into, key)
+            if same is not None and same not in over and same in out:
+                # `2026q1` over a parent's `2026Q1` replaces it, in its place
+                out = {(key if k == same else k): v for k, v in out.items()}
             if value is None:
                 out.pop(key, None)
             elif isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -58,7 +63,19 @@ def merge(base: Located, child: Located) -> Located:
         where = child.lines.get(path) or base.lines.get(path)
         if where:
             lines[path] = where
-    return Located(data, lines)
+    return Located(data, lines, base.problems + child.problems)
+
+
+def _same_quarter_key(mapping: dict, key: str) -> str | None:
+    """The other key of ``mapping`` that names the same quarter as ``key`` (spelt differently)."""
+    if key in mapping or not _QUARTERISH.match(key):
+        return None
+    wanted = Quarter.parse(key)
+    return next((k for k in mapping if isinstance(k, str) and _QUARTERISH.match(k)
+                 and Quarter.parse(k) == wanted), None)
+
+
+_QUARTERISH = re.compile(r"^\s*\d{4}\s*[Qq][1-4]\s*$")
 
 
 def _paths(value: object, path: Path):
@@ -74,9 +91,15 @@ def _paths(value: object, path: Path):
 MAX_EXTENDS_DEPTH = 32  # files extending files; a real chain has two or three
 
 
-def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
-    """Load ``path`` with everything it extends, recursively (cycles are input errors)."""
+def load_chain(path: str, seen: tuple[str, ...] = (), roots: tuple[str, ...] = ()) -> Located:
+    """Load ``path`` with everything it extends, recursively (cycles are input errors).
+
+    ``extends`` may name only files inside ``roots`` (real paths: the scenario's own folder
+    first, then folders allowed by --allow-extends; absolute paths only inside the latter):
+    a scenario under review cannot pull in, and so print, other files.
+    """
     real = os.path.realpath(path)
+    roots = roots or (os.path.dirname(real),)
     doc = load_yaml_file(path)
     parents = doc.data.get("extends")
     if parents is None:
@@ -99,6 +122,13 @@ def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
             base = merge(base, load_default())
             continue
         target = os.path.join(os.path.dirname(path), parent)
+        # confinement is checked first, so that the answer never tells whether a path exists
+        allowed = roots[1:] if os.path.isabs(parent) else roots  # absolute: --allow-extends only
+        if not _inside(os.path.realpath(target), allowed):
+            kind = "an absolute path" if os.path.isabs(parent) else "outside the scenario's folder"
+            raise InputError([Problem(file, line, "extends", f"'{parent}' is {kind}; extends "
+                                      "names files in the folder of the scenario given (or "
+                                      "below it); allow another folder with --allow-extends DIR")])
         if not os.path.exists(target):
             raise InputError([Problem(file, line, "extends", f"'{parent}' not found next to {path}; "
                                       "give `default` or a path relative to this file")])
@@ -109,8 +139,12 @@ def load_chain(path: str, seen: tuple[str, ...] = ()) -> Located:
             chain = " -> ".join(os.path.basename(p) for p in seen + (real, os.path.realpath(target)))
             raise InputError([Problem(file, line, "extends", f"extends cycle: {chain}; "
                                       "remove one link")])
-        base = merge(base, load_chain(target, seen + (real,)))
+        base = merge(base, load_chain(target, seen + (real,), roots))
     return merge(base, doc)
+
+
+def _inside(real: str, roots: tuple[str, ...]) -> bool:
+    return any(os.path.commonpath([real, root]) == root for root in roots)
 
 
 _KEY_PART = re.compile(r'"[^"]*"|[^.]+')
@@ -139,6 +173,11 @@ def apply_overrides(doc: Located, overrides: list[str]) -> Located:
         keys = _key_path(key)
         if not sep or keys is None:
             problems.append(Problem("--set", number, key, f"'{text}' is not path.to.key=value"))
+            continue
+        if len(keys) > MAX_DEPTH:
+            problems.append(Problem("--set", number, ".".join(keys[:3]) + ".…",
+                                    f"key path is {len(keys)} levels deep; a scenario nests at "
+                                    f"most {MAX_DEPTH} levels"))
             continue
         if keys == ("extends",):
             problems.append(Problem("--set", number, key, "`extends` cannot be set from the "
@@ -170,9 +209,17 @@ def _key_path(key: str) -> tuple[str, ...] | None:
     return keys if all(keys) else None
 
 
-def resolve(path: str | None, overrides: list[str] = ()) -> Located:
-    """The precedence chain in one place: default (or the file and what it extends) then --set."""
-    doc = load_default() if path is None else load_chain(path)
+def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = ()
+            ) -> Located:
+    """The precedence chain in one place: default (or the file and what it extends) then --set.
+
+    ``allow_extends``: folders beyond the scenario's own that ``extends`` may read from.
+    """
+    roots = ()
+    if path is not None:
+        roots = (os.path.dirname(os.path.realpath(path)),) + tuple(
+            os.path.realpath(folder) for folder in allow_extends)
+    doc = load_default() if path is None else load_chain(path, roots=roots)
     doc = apply_overrides(doc, list(overrides))
     doc.data.pop("extends", None)
     return doc

@@ -280,7 +280,12 @@ def save(fig, path: str) -> None:
                                   + ", ".join("." + f for f in FORMATS))])
     data = render(fig, fmt)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix="." + fmt, dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(suffix="." + fmt, dir=directory)
+    except OSError as exc:
+        from planner.errors import RunError
+
+        raise RunError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -288,8 +293,12 @@ def save(fig, path: str) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)   # mkstemp's 0600 is not what a user expects
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp)
+        if isinstance(exc, OSError):
+            from planner.errors import RunError
+
+            raise RunError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
         raise
 
 

@@ -20,9 +20,11 @@ class Loaded:
     input_sha256: str
 
 
-def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str] = ()) -> Loaded:
-    """The resolved, validated scenario (the embedded default when ``path`` is None)."""
-    doc = resolve(path, list(overrides))
+def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str] = (),
+                  allow_extends: tuple[str, ...] = ()) -> Loaded:
+    """The resolved, validated scenario (the embedded default when ``path`` is None);
+    ``allow_extends`` lists folders beyond the scenario's own that ``extends`` may read."""
+    doc = resolve(path, list(overrides), tuple(allow_extends))
     scenario = to_scenario(doc)
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return Loaded(scenario, doc, hashlib.sha256(canonical.encode()).hexdigest())

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -33,6 +34,30 @@ QuarterField = Annotated[
     PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d{4}Q[1-4]$", "examples": ["2026Q3"]}),
 ]
+
+
+def _distinct_quarters(value: object) -> object:
+    """Refuse two keys naming one quarter (``2026Q1`` and ``2026q1``): one would be lost."""
+    if not isinstance(value, dict):
+        return value
+    seen: dict[object, object] = {}
+    for key in value:
+        try:
+            quarter = _parse_quarter(key)
+        except ValueError:
+            continue  # reported as "not a quarter" by the key validator
+        if quarter in seen:
+            raise ValueError(f"'{seen[quarter]}' and '{key}' are the same quarter {quarter}; "
+                             "keep one of them")
+        seen[quarter] = key
+    return value
+
+
+def QuarterMap(value_type):
+    """``dict[Quarter, value_type]`` whose keys must name distinct quarters."""
+    return Annotated[dict[QuarterField, value_type], BeforeValidator(_distinct_quarters)]
+
+
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -128,11 +153,11 @@ class System(Section):
 class FleetEntry(Section):
     """Chips of one system over time: deliveries per quarter retire after their life."""
 
-    deliveries: dict[QuarterField, NonNegFloat] = Field(
+    deliveries: QuarterMap(NonNegFloat) = Field(
         default_factory=dict, description="Chips delivered in each quarter (quarters before the "
         "horizon start describe the installed base).")
     life_quarters: PositiveInt = Field(24, description="Quarters a delivery stays in service.")
-    reserved_fraction: dict[QuarterField, Fraction] = Field(
+    reserved_fraction: QuarterMap(Fraction) = Field(
         default_factory=dict, description="Share held back for training/RL; a step function "
         "from each given quarter on (0 before the first).")
     site: str = Field("main", description="Site (data-centre campus) the chips stand in; its "
@@ -142,7 +167,7 @@ class FleetEntry(Section):
 class Site(Section):
     """A data-centre site whose power limits the chips it can run."""
 
-    power_mw: dict[QuarterField, PositiveFloat] = Field(
+    power_mw: QuarterMap(PositiveFloat) = Field(
         default_factory=dict, description="All-in power available for inference, MW; a step "
         "function from each given quarter on (no cap before the first).")
 
@@ -244,7 +269,7 @@ class Prices(Section):
 class Demand(Section):
     """What is asked of a model over time and what it sells for."""
 
-    output_tokens_per_day: dict[QuarterField, NonNegFloat] = Field(
+    output_tokens_per_day: QuarterMap(NonNegFloat) = Field(
         description="Output tokens per day at given quarters; linear between points, zero "
         "before the first (the launch); after the last, flat or growing at growth_per_year.",
         min_length=1)
@@ -254,7 +279,7 @@ class Demand(Section):
     input_tokens_per_output_token: Optional[NonNegFloat] = Field(
         None, description="Input tokens per output token; default: the model's workload ratio.")
     price_usd_per_m: Prices
-    price_changes: dict[QuarterField, Prices] = Field(
+    price_changes: QuarterMap(Prices) = Field(
         default_factory=dict, description="New list prices from the given quarter on.")
     peak_to_average: Annotated[float, Field(ge=1)] = Field(
         1.0, description="Peak-hour demand over the daily average: capacity is sized for the "
@@ -392,7 +417,7 @@ class Economics(Section):
 
     target_margin: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.4, description="Gross margin the business wants: price = cost / (1 - margin).")
-    serving_efficiency: dict[QuarterField, PositiveFloat] = Field(
+    serving_efficiency: QuarterMap(PositiveFloat) = Field(
         default_factory=dict, description="Throughput multiplier from serving-software maturity "
         "relative to the calibration date (1.0), linear between points, flat outside.")
 

@@ -22,7 +22,7 @@ def to_scenario(doc: Located) -> Scenario:
     """Validate ``doc`` against the schema and the semantic checks; raise InputError with all."""
     from planner.checks import semantic_problems
 
-    data, problems, pruned = doc.data, [], set()
+    data, problems, pruned = doc.data, list(doc.problems), set()
     for _ in range(3):
         try:
             scenario = Scenario.model_validate(data)

@@ -59,6 +59,25 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that quotes every text this loader would read as something else (``1e3``,
+    a date, ``yes``), so what ``planner show`` prints reloads as the same scenario."""
+
+
+_Dumper.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()}
+for _first, _resolvers in _Loader.yaml_implicit_resolvers.items():
+    for _resolver in _resolvers:
+        if _resolver not in _Dumper.yaml_implicit_resolvers.setdefault(_first, []):
+            _Dumper.yaml_implicit_resolvers[_first].append(_resolver)
+
+
+def dump_yaml(data: object) -> str:
+    """Plain data as block YAML (keys in their order) that :func:`load_yaml_text` reads back
+    as equal data."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
+
+
 class _TooDeep(yaml.YAMLError):
     """Nesting beyond MAX_DEPTH (a YAMLError, so plain ``yaml.load(..., Loader=_Loader)``
     callers that catch YAMLError stay safe too)."""
@@ -74,6 +93,9 @@ class Located:
 
     data: dict
     lines: dict[Path, tuple[str, int]] = field(default_factory=dict)
+    # Problems that left the data usable (a duplicate key: the first is kept), reported with
+    # the schema's so that one run of `validate` lists every problem of the file.
+    problems: list[Problem] = field(default_factory=list)
 
     def where(self, path: Path) -> tuple[str, int | None]:
         """The (file, line) of the longest prefix of ``path`` that has a known location."""
@@ -163,8 +185,8 @@ def load_yaml_text(text: str, filename: str) -> Located:
         raise InputError([Problem(filename, root.start_mark.line + 1, "",
                                   "a scenario file must be a mapping of keys (name:, horizon:, ...), "
                                   f"not {_kind(root)}")])
-    data, lines = _build(root, filename, ())
-    return Located(data, lines)
+    data, lines, soft = _build(root, filename, (), keep_going=True)
+    return Located(data, lines, soft)
 
 
 def load_yaml_value(text: str, filename: str, line: int, path: Path = ()) -> object:
@@ -185,17 +207,22 @@ def load_yaml_value(text: str, filename: str, line: int, path: Path = ()) -> obj
     return _build(root, filename, path, line_override=line)[0]
 
 
-def _build(root: yaml.Node, filename: str, path: Path,
-           line_override: int | None = None) -> tuple[object, dict]:
-    """Plain data and key lines from a composed node tree; InputError if anything is wrong."""
+def _build(root: yaml.Node, filename: str, path: Path, line_override: int | None = None,
+           keep_going: bool = False) -> tuple[object, dict, list[Problem]]:
+    """Plain data, key lines and soft problems from a composed node tree.
+
+    InputError if anything is wrong, except that with ``keep_going`` duplicate keys alone
+    (the first value kept) come back as soft problems for the caller to report later.
+    """
     builder = _Builder(filename, line_override=line_override)
     try:
         data = builder.build(root, path)
     except _Abort:
         data = None
-    if builder.problems:
+    hard = [p for p in builder.problems if not (keep_going and p in builder.duplicates)]
+    if hard or (builder.problems and not keep_going):
         raise InputError(builder.problems)
-    return data, builder.lines
+    return data, builder.lines, list(builder.problems)
 
 
 def load_yaml_file(path: str, shown_as: str | None = None) -> Located:
@@ -253,6 +280,7 @@ class _Builder:
         self.line_override = line_override
         self.lines: dict[Path, tuple[str, int]] = {}
         self.problems: list[Problem] = []
+        self.duplicates: list[Problem] = []
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -349,6 +377,7 @@ class _Builder:
                 where = ("twice on this line" if first == self._line(key_node)
                          else f"first written on line {first}")
                 self._fail(key_node, path + (key,), f"duplicate key ({where}); remove one of them")
+                self.duplicates.append(self.problems[-1])
                 continue
             self.lines[path + (key,)] = (self.filename, self._line(key_node))
             result[key] = self.build(value_node, path + (key,), depth + 1)

@@ -43,7 +43,7 @@ def test_json_and_plots(tmp_path):
     assert invoke("--plot", tmp_path / "c.svg").exit_code == 0
     assert b"<svg" in (tmp_path / "c.svg").read_bytes()[:500]
     bad = invoke("--plot", tmp_path / "c.txt")
-    assert bad.exit_code == 2 and "use a .png or .svg file name" in bad.stderr
+    assert bad.exit_code == 2 and "has no plot extension" in bad.stderr
 
 
 def test_fit_writes_a_versioned_parameter_file(tmp_path):

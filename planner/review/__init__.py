@@ -35,7 +35,7 @@ def _outcome(plan) -> Outcome:
 
 
 def scenario_diff(base: str, proposed: str, overrides=(), thresholds: Thresholds = Thresholds(),
-                  stages=None) -> ScenarioDiff:
+                  stages=None, allow_extends: tuple[str, ...] = ()) -> ScenarioDiff:
     """Compare two scenario files; ``overrides`` (--set) apply to the proposed side."""
     from planner.plan import make_plan
     from planner.scenario import load_scenario
@@ -45,7 +45,7 @@ def scenario_diff(base: str, proposed: str, overrides=(), thresholds: Thresholds
     with stage("loading scenarios"):
         for path, sets in ((base, ()), (proposed, overrides)):
             try:
-                loaded.append(load_scenario(path, sets))
+                loaded.append(load_scenario(path, sets, allow_extends))
             except InputError as exc:
                 problems.extend(exc.problems)
     if problems:

@@ -8,7 +8,8 @@ import click
 from planner.errors import InputError, Problem
 
 
-def sweep_command(scenario: str | None, overrides, varies, samples: int | None, seed: int | None,
+def sweep_command(scenario: str | None, overrides, allow_extends, varies, samples: int | None,
+                  seed: int | None,
                   workers: int | None, dask: str | None, focus: str | None, out_dir: str | None,
                   force: bool, as_json: bool, quiet: bool) -> None:
     from planner.scenario import load_scenario
