@@ -1,8 +1,10 @@
 """Shared pieces of the command line: scenario arguments, --set, error reporting, name checks."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import signal
 import sys
 
 import click
@@ -69,13 +71,37 @@ def SET_OPTION(command):
     return _SET(ALLOW_EXTENDS_OPTION(command))
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that temporary files and worker processes are cleaned up."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM raises Terminated for the command's duration (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def reports_errors(command):
-    """Map input errors to exit 2 and run failures to exit 1, as messages, never tracebacks."""
+    """Map input errors to exit 2 and run failures to exit 1, as messages, never tracebacks;
+    Ctrl-C exits 130 and SIGTERM 143, both after cleaning up (nothing half-written)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with _sigterm_raises():
+                return command(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
@@ -90,8 +116,33 @@ def reports_errors(command):
             # --out results are written atomically: an interrupted run leaves nothing behind
             click.echo("interrupted; nothing written", err=True)
             sys.exit(130)
+        except Terminated:
+            click.echo("terminated; nothing written", err=True)
+            sys.exit(143)
 
     return wrapper
+
+
+def quarters_option(scenario, texts, option: str = "--quarter") -> list:
+    """Quarters given on the command line, parsed and inside the scenario's horizon (exit 2
+    otherwise: prices, efficiencies and fleets are defined only there)."""
+    from planner.quarters import Quarter
+
+    problems, quarters = [], []
+    start, end = scenario.horizon.start, scenario.horizon.end
+    for text in texts:
+        try:
+            q = Quarter.parse(text)
+        except ValueError as exc:
+            problems.append(Problem(option, None, "", str(exc)))
+            continue
+        if not start <= q <= end:
+            problems.append(Problem(option, None, str(q), f"outside the horizon {start}-{end}; "
+                                    "give a quarter inside it or extend horizon"))
+        quarters.append(q)
+    if problems:
+        raise InputError(problems)
+    return quarters
 
 
 def pick(loaded, kind: str, names: tuple[str, ...]) -> list[str]:

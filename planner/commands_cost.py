@@ -3,14 +3,26 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import FiniteFloat, PlotFile, SCENARIO_ARG, SET_OPTION, reports_errors, pick
-from planner.errors import InputError, Problem, RunError
+from planner.cliutil import (FiniteFloat, PlotFile, SCENARIO_ARG, SET_OPTION, pick,
+                             quarters_option, reports_errors)
+from planner.errors import RunError
 
 
-COST_JSON_KEYS = ("model", "system", "quarter", "feasible", "reason", "replica_chips", "batch",
+COST_JSON_KEYS = ("model", "system", "quarter", "available", "feasible", "reason",
+                  "replica_chips", "batch",
                   "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
                   "input_tokens_per_s_per_chip", "ttft_s", "usd_per_m_input", "usd_per_m_output",
                   "usd_per_m_blended", "m_output_per_chip_hour", "usd_per_chip_hour")
+
+
+def mark_unavailable(rows, scenario):
+    """Add ``available`` (the system can be delivered by that quarter) and say so in
+    ``reason`` where it cannot: the cost is then what it would be, not an option."""
+    first = rows["system"].map({k: str(s.available_from) for k, s in scenario.systems.items()})
+    rows = rows.assign(available=rows["quarter"].astype(str) >= first)
+    note = "not available before " + first
+    rows["reason"] = rows["reason"].where(rows["available"] | (rows["reason"] != ""), note)
+    return rows
 
 
 @click.command()
@@ -37,12 +49,9 @@ def cost(scenario, overrides, allow_extends, models, systems, quarters, per_task
     Examples: planner cost --model mythos-class --quarter 2026Q4
               planner cost --per-task coding-agent --quarter 2027Q4
     """
-    import json
-
     from planner.plan import cost_table
-    from planner.quarters import Quarter
     from planner.scenario import load_scenario
-    from planner.tables import format_table, to_records
+    from planner.tables import format_table, json_text, to_records
     from planner.timeline import horizon_quarters
 
     loaded = load_scenario(scenario, overrides, allow_extends)
@@ -51,20 +60,17 @@ def cost(scenario, overrides, allow_extends, models, systems, quarters, per_task
         from planner.tasks import check_task, task_cost_report, task_quarters
 
         check_task(loaded.scenario, per_task)
-    try:
-        wanted = ([Quarter.parse(q) for q in quarters]
-                  or (task_quarters if per_task else horizon_quarters)(loaded.scenario))
-    except ValueError as exc:
-        raise InputError([Problem("--quarter", None, "", str(exc))]) from None
+    wanted = (quarters_option(loaded.scenario, quarters)
+              or (task_quarters if per_task else horizon_quarters)(loaded.scenario))
     table, _ = cost_table(loaded, wanted)
-    rows = table.table
+    rows = mark_unavailable(table.table, loaded.scenario)
     rows = rows[rows["model"].isin(models) & rows["system"].isin(systems)]
     if per_task:
         records, text = task_cost_report(loaded.scenario, rows, per_task, wanted, COST_JSON_KEYS)
-        click.echo(json.dumps(records, indent=1) if as_json else text)
+        click.echo(json_text(records) if as_json else text)
         return
     if as_json:
-        click.echo(json.dumps(to_records(rows[list(COST_JSON_KEYS)]), indent=1))
+        click.echo(json_text(to_records(rows[list(COST_JSON_KEYS)])))
         return
     view = rows[["model", "system", "quarter", "replica_chips", "batch",
                  "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip", "ttft_s",
@@ -89,20 +95,14 @@ def pareto(scenario, overrides, allow_extends, model, systems, quarter, as_json,
     Bigger batches are cheaper per token but slower per user; each point is a
     configuration no other beats on both. Example: planner pareto --model flagship --plot f.png
     """
-    import json
-
     from planner.plan import cost_table
-    from planner.quarters import Quarter
     from planner.scenario import load_scenario
-    from planner.tables import format_table, to_records
+    from planner.tables import format_table, json_text, to_records
 
     loaded = load_scenario(scenario, overrides, allow_extends)
     pick(loaded, "models", (model,))
     systems = pick(loaded, "systems", systems)
-    try:
-        q = Quarter.parse(quarter) if quarter else loaded.scenario.horizon.end
-    except ValueError as exc:
-        raise InputError([Problem("--quarter", None, "", str(exc))]) from None
+    q = quarters_option(loaded.scenario, [quarter])[0] if quarter else loaded.scenario.horizon.end
     table, _ = cost_table(loaded, [q])
     frames = {s: table.pareto(model, s, q) for s in systems}
     frames = {s: f for s, f in frames.items() if not f.empty}
@@ -111,7 +111,7 @@ def pareto(scenario, overrides, allow_extends, model, systems, quarter, as_json,
 
         plot_pareto(frames, model, str(q), plot_file)
     if as_json:
-        click.echo(json.dumps({s: to_records(f) for s, f in frames.items()}, indent=1))
+        click.echo(json_text({s: to_records(f) for s, f in frames.items()}))
     else:
         for s, f in frames.items():
             click.echo(format_table(f, f"{model} on {s}, {q}") + "\n")
@@ -171,19 +171,14 @@ def size(scenario, overrides, allow_extends, systems, price_input, price_output,
     + decode (output cost at a batch that fits), + speed targets (the answer).
     Example: planner size --system gb300-nvl72 --price-input 25 --margin 0.5 --allowance 2
     """
-    import json
-
-    from planner.quarters import Quarter
     from planner.scenario import load_scenario
     from planner.sizing import (DEFAULT_EXPERTS, DEFAULT_TOTALS_B, SizeQuery, plot_feasible,
                                 render, size_in_scenario)
+    from planner.tables import json_text
 
     loaded = load_scenario(scenario, overrides, allow_extends)
     names = pick(loaded, "systems", systems)
-    try:
-        q = Quarter.parse(quarter) if quarter else None
-    except ValueError as exc:
-        raise InputError([Problem("--quarter", None, "", str(exc))]) from None
+    q = quarters_option(loaded.scenario, [quarter])[0] if quarter else None
     query = SizeQuery(
         price_input=price_input, price_output=price_output,
         margin=loaded.scenario.economics.target_margin if margin is None else margin,
@@ -195,7 +190,7 @@ def size(scenario, overrides, allow_extends, systems, price_input, price_output,
     if plot_file:
         plot_feasible(answer, plot_file)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), indent=1))
+        click.echo(json_text(answer.to_json()))
     else:
         click.echo(render(answer))
 
@@ -223,9 +218,8 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
     parameter file with today's date and the points used.
     Example: planner calibrate --plot calibration.png
     """
-    import json
-
     from planner.calibration import report
+    from planner.tables import json_text
 
     if do_fit:
         target = params_file or str(report.shipped_params_path())
@@ -240,6 +234,6 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
     if plot_file:
         report.plot(cal, plot_file)
     if as_json:
-        click.echo(json.dumps(report.json_report(cal), indent=1))
+        click.echo(json_text(report.json_report(cal)))
     else:
         click.echo(report.text_report(cal))

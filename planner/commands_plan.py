@@ -44,21 +44,23 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
       planner run --set economics.target_margin=0.5 --integer
       planner run --out results/ --report --format xlsx   report.html and tables.xlsx too
     """
-    import json
-
     from planner.exports import describe, run_extras
+    from planner.outputs import check_destination
     from planner.plan import make_plan
     from planner.progress import Stages
     from planner.runfiles import summary, write_run
     from planner.runview import render
     from planner.scenario import load_scenario
+    from planner.tables import json_text
 
-    if (with_report or formats) and not out_dir:
+    if (with_report or formats) and out_dir is None:
         flag = "--report" if with_report else "--format"
         raise InputError([Problem(flag, None, "", "needs --out DIR to write into")])
     with Stages(3 if out_dir else 2, quiet) as stage:
         with stage("loading scenario"):
             loaded = load_scenario(scenario, overrides, allow_extends)
+            if out_dir is not None:  # refuse a bad destination before the work, not after
+                check_destination(out_dir, force, loaded.doc.files())
         with stage("planning: cost core and solver"):
             plan = make_plan(loaded, integer=integer, backend=backend, time_limit_s=time_limit,
                              gap=gap)
@@ -69,7 +71,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
                 files = write_run(plan, out_dir, force=force,
                                   extra=run_extras(plan, formats, with_report))
     if as_json:
-        click.echo(json.dumps(summary(plan), indent=1))
+        click.echo(json_text(summary(plan)))
     else:
         click.echo(render(plan))
     if out_dir:
@@ -115,17 +117,15 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, m
     Examples: planner when --model mythos-class --price-output 50 --margin 0.5
               planner when --model mythos-class --per-task coding-agent --price-per-task 1
     """
-    import json
-
     from planner.scenario import load_scenario
-    from planner.tables import format_table
+    from planner.tables import format_table, json_text
     from planner.when import when as answer_when
 
     loaded = load_scenario(scenario, overrides, allow_extends)
     answer = answer_when(loaded, model, price_output, price_input, margin, share, task=task,
                          price_per_task=price_per_task)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), indent=1))
+        click.echo(json_text(answer.to_json()))
         return
     price = (f"${price_output:g}/M output" if price_output is not None
              else f"${price_per_task:g} per {task} task" if price_per_task is not None

@@ -112,12 +112,11 @@ def diff(base, proposed, overrides, allow_extends, fmt, served_threshold, cost_t
     Exit code 0 whether or not there are differences (2 for bad input).
     Example: planner diff main.yaml proposed.yaml > review.md
     """
-    import json
-
     from planner.progress import Stages
     from planner.review import scenario_diff
     from planner.review.outcomes import Thresholds
     from planner.review.render import to_json, to_markdown
+    from planner.tables import json_text
 
     thresholds = Thresholds(served=served_threshold, cost=cost_threshold, margin=margin_threshold,
                             shadow=shadow_threshold)
@@ -125,6 +124,6 @@ def diff(base, proposed, overrides, allow_extends, fmt, served_threshold, cost_t
         result = scenario_diff(base, proposed, overrides, thresholds, stages=stage,
                                allow_extends=allow_extends)
     if fmt == "json":
-        click.echo(json.dumps(to_json(result), indent=1, default=str))
+        click.echo(json_text(to_json(result)))
     else:
         click.echo(to_markdown(result), nl=False)

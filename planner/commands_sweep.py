@@ -29,7 +29,8 @@ from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
                    "move most).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Write samples.csv, quantiles.csv, when.csv, tornado.csv, failures.csv, "
-                   "sample_economics.csv, summary.json and tornado.png/svg here.")
+                   "sample_economics.csv, summary.json (byte-identical for the same inputs), "
+                   "timings.json and tornado.png/svg here.")
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar or notes on stderr.")

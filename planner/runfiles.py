@@ -5,7 +5,6 @@ wall-clock timings live in timings.json so that the rest can be compared and dif
 """
 from __future__ import annotations
 
-import json
 import os
 import platform
 from importlib import metadata
@@ -14,7 +13,7 @@ import pandas as pd
 
 from planner.outputs import atomic_directory
 from planner.plan import Plan
-from planner.tables import to_records
+from planner.tables import json_text, to_records
 
 FLOAT_FORMAT = "%.10g"
 
@@ -82,17 +81,15 @@ def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> li
     after the standard ones, and returns their names.
     """
     files = ["allocation.csv", "economics.csv", "summary.json", "timings.json", "pnl.csv"]
-    with atomic_directory(directory, force=force) as tmp:
+    with atomic_directory(directory, force=force, inputs=plan.loaded.doc.files()) as tmp:
         allocation_frame(plan).to_csv(os.path.join(tmp, files[0]), index=False,
                                       float_format=FLOAT_FORMAT, lineterminator="\n")
         plan.economics.to_csv(os.path.join(tmp, files[1]), index=False,
                               float_format=FLOAT_FORMAT, lineterminator="\n")
         with open(os.path.join(tmp, files[2]), "w", encoding="utf-8") as handle:
-            json.dump(summary(plan), handle, indent=1, sort_keys=False, allow_nan=False)
-            handle.write("\n")
+            handle.write(json_text(summary(plan)) + "\n")
         with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
-            json.dump({"timings_s": plan.timings_s}, handle, indent=1)
-            handle.write("\n")
+            handle.write(json_text({"timings_s": plan.timings_s}) + "\n")
         pnl_frame(plan).to_csv(os.path.join(tmp, files[4]), index=False,
                                float_format=FLOAT_FORMAT, lineterminator="\n")
         if extra is not None:

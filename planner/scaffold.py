@@ -20,7 +20,7 @@ def write_scaffold(directory: str) -> list[str]:
               f"extends: [{', '.join(parts)}]\n")
     files = {"scenario.yaml": header + texts[0][1]}
     files.update({name: text for name, (_, text) in zip(parts, texts[1:])})
-    with atomic_directory(directory) as tmp:
+    with atomic_directory(directory, marker=False) as tmp:
         for name, text in files.items():
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as handle:
                 handle.write(text)

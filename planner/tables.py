@@ -47,9 +47,27 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
             for row in cleaned.to_dict(orient="records")]
 
 
+def json_text(value: object, indent: int | None = 1) -> str:
+    """Valid JSON (RFC 8259) for any output value: NaN and infinities become null, numpy
+    scalars Python numbers, other objects (quarters, dates) their text; never ``NaN``."""
+    return json.dumps(_finite(value), indent=indent, allow_nan=False, default=str)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def emit(tables: dict[str, pd.DataFrame], as_json: bool) -> None:
     """Print named tables to stdout, as text tables or as one JSON object."""
     if as_json:
-        click.echo(json.dumps({k: to_records(v) for k, v in tables.items()}, indent=2))
+        click.echo(json_text({k: to_records(v) for k, v in tables.items()}, indent=2))
         return
     click.echo("\n\n".join(format_table(v, k) for k, v in tables.items()))

@@ -97,6 +97,11 @@ class Located:
     # the schema's so that one run of `validate` lists every problem of the file.
     problems: list[Problem] = field(default_factory=list)
 
+    def files(self) -> tuple[str, ...]:
+        """The files this document was read from (not the embedded default, not --set)."""
+        names = {file for file, _ in self.lines.values()}
+        return tuple(sorted(n for n in names if not n.startswith("<") and n != "--set"))
+
     def where(self, path: Path) -> tuple[str, int | None]:
         """The (file, line) of the longest prefix of ``path`` that has a known location."""
         for n in range(len(path), -1, -1):

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import planner.runfiles as runfiles
 from planner.cli import main
 from planner.errors import InputError, RunError
-from planner.outputs import atomic_directory
+from planner.outputs import MARKER, MARKER_TEXT, atomic_directory
 
 
 def invoke(*args):
@@ -91,6 +91,7 @@ def test_failed_final_rename_puts_the_previous_directory_back(tmp_path, monkeypa
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("previous run")
+    (out / MARKER).write_text(MARKER_TEXT)
     real_rename = os.rename
 
     def rename(src, dst):
@@ -102,7 +103,7 @@ def test_failed_final_rename_puts_the_previous_directory_back(tmp_path, monkeypa
     with pytest.raises(RunError, match="nothing was written"):
         with atomic_directory(str(out), force=True) as tmp:
             open(os.path.join(tmp, "new.txt"), "w").close()
-    assert os.listdir(out) == ["old.txt"]
+    assert sorted(os.listdir(out)) == [MARKER, "old.txt"]
     assert leftovers(tmp_path) == []
 
 

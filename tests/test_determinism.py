@@ -44,7 +44,8 @@ def test_two_runs_are_byte_identical(small_path, tmp_path, mode):
     invoke("run", small_path, *mode, "--out", tmp_path / "a", "-q")
     invoke("run", small_path, *mode, "--out", tmp_path / "b", "-q")
     a, b = files_of(tmp_path / "a"), files_of(tmp_path / "b")
-    assert set(a) == {"allocation.csv", "economics.csv", "pnl.csv", "summary.json"}
+    assert set(a) == {".planner-output", "allocation.csv", "economics.csv", "pnl.csv",
+                      "summary.json"}
     assert a == b
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from planner.cli import main
 from planner.report import findings
 from planner.report.rundata import read_run
+from planner.outputs import MARKER
 
 RUN = CliRunner()
 HOSTILE_MODEL = "<script>alert('m')</script>|`x`"
@@ -101,7 +102,7 @@ def test_report_from_files_is_byte_identical(run_dir, tmp_path):
     assert sorted(os.listdir(copy / "plots")) == sorted(os.listdir(run_dir / "plots"))
     for name in os.listdir(run_dir / "plots"):
         assert (copy / "plots" / name).read_bytes() == (run_dir / "plots" / name).read_bytes()
-    assert not [n for n in os.listdir(copy) if n.startswith(".planner")]
+    assert not [n for n in os.listdir(copy) if n.startswith(".planner-") and n != MARKER]
 
 
 def test_report_without_pareto_data_says_so(run_dir, tmp_path):

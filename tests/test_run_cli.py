@@ -132,9 +132,14 @@ def test_out_dir_refused_unless_force(small_path, tmp_path):
     refused = invoke("run", small_path, "--out", target)
     assert refused.exit_code == 2 and "not empty" in refused.output
     assert os.listdir(target) == ["keep.txt"]
-    assert invoke("run", small_path, "--out", target, "--force").exit_code == 0
-    assert sorted(os.listdir(target)) == ["allocation.csv", "economics.csv", "pnl.csv", "summary.json",
-                                      "timings.json"]
+    forced = invoke("run", small_path, "--out", target, "--force")   # not a planner output
+    assert forced.exit_code == 2 and "is not an earlier planner output" in forced.output
+    assert os.listdir(target) == ["keep.txt"]
+    (target / "keep.txt").unlink()
+    assert invoke("run", small_path, "--out", target).exit_code == 0    # empty: written
+    assert invoke("run", small_path, "--out", target, "--force").exit_code == 0  # replaced
+    assert sorted(os.listdir(target)) == [".planner-output", "allocation.csv", "economics.csv",
+                                          "pnl.csv", "summary.json", "timings.json"]
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".planner-")]
 
 

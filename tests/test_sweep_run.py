@@ -177,9 +177,17 @@ def test_cli_sweep_writes_the_result_directory(loaded, tmp_path):
     assert "P10 / P50 / P90" in result.stdout and "when:flagship" in result.stdout
     names = set(os.listdir(out_dir))
     assert names == {"samples.csv", "quantiles.csv", "when.csv", "tornado.csv", "failures.csv",
-                     "sample_economics.csv", "summary.json", "tornado.png", "tornado.svg"}
+                     "sample_economics.csv", "summary.json", "timings.json", "tornado.png",
+                     "tornado.svg", ".planner-output"}
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["samples"] == 6 and summary["tornado_focus"] == "flagship"
+    assert "timings_s" not in summary and "wall_s" not in summary["execution"]
+    assert json.loads((out_dir / "timings.json").read_text())["wall_s"] > 0
+    first = (out_dir / "summary.json").read_bytes()
+    replaced = CliRunner().invoke(main, ["sweep", path, "--samples", "6", "--workers", "1",
+                                         "--out", str(out_dir), "--model", "flagship", "--force"])
+    assert replaced.exit_code == 0, replaced.output
+    assert (out_dir / "summary.json").read_bytes() == first   # wall times are in timings.json
     again = CliRunner().invoke(main, ["sweep", path, "--samples", "2", "--out", str(out_dir)])
     assert again.exit_code == 2 and "not empty" in again.output
 

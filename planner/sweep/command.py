@@ -1,8 +1,6 @@
 """The body of ``planner sweep`` (the click declaration lives in planner/cli.py)."""
 from __future__ import annotations
 
-import json
-
 import click
 
 from planner.errors import InputError, Problem
@@ -13,6 +11,7 @@ def sweep_command(scenario: str | None, overrides, allow_extends, varies, sample
                   workers: int | None, dask: str | None, focus: str | None, out_dir: str | None,
                   force: bool, as_json: bool, quiet: bool) -> None:
     from planner.scenario import load_scenario
+    from planner.tables import json_text
     from planner.sweep.report import Summary
     from planner.sweep.run import run_sweep
     from planner.sweep.spec import spec_from_scenario, spec_from_vary
@@ -37,21 +36,20 @@ def sweep_command(scenario: str | None, overrides, allow_extends, varies, sample
         hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
         raise InputError([Problem("--model", None, focus,
                                   f"no demand series for this model{hint}")])
-    if out_dir:  # refuse a non-empty directory before the work, not after
-        import os
+    if out_dir is not None:  # refuse a bad destination before the work, not after
+        from planner.outputs import check_destination
 
-        if os.path.isdir(out_dir) and os.listdir(out_dir) and not force:
-            raise InputError([Problem(out_dir, None, "", "directory exists and is not empty; "
-                                      "use --force to replace it or choose another --out")])
+        check_destination(out_dir, force, loaded.doc.files())
     if loaded.scenario.solver.integer != "off" and not quiet:
         click.echo(f"note: samples solve the LP (continuous chips); solver.integer="
                    f"{loaded.scenario.solver.integer} is not used in a sweep", err=True)
 
     result = run_sweep(loaded, spec, workers=workers, dask=dask, quiet=quiet)
     summary = Summary(result, loaded.scenario.name, focus)
-    files = summary.write(out_dir, force=force) if out_dir else []
+    files = summary.write(out_dir, force=force, inputs=loaded.doc.files()) \
+        if out_dir is not None else []
     if as_json:
-        click.echo(json.dumps(summary.to_json(), indent=1))
+        click.echo(json_text(summary.to_json()))
     else:
         click.echo(summary.render())
     if result.errors and not quiet:

@@ -174,6 +174,12 @@ def _progress(n: int, quiet: bool, stream):
 
 
 def _init_worker(job: SweepJob) -> None:
+    import signal
+
+    # the parent stops workers (SIGTERM) when it is interrupted; a worker must not turn
+    # either signal into an exception of its own (a forked worker inherits the handlers)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_freed_memory()
     _local.job = job
     engine_for(job)  # set up once per process, before the first chunk
@@ -211,8 +217,12 @@ def _run_pool(job: SweepJob, bounds, workers: int, bar) -> list[Chunk]:
                 f.cancel()
             raise RunError(f"a sweep worker failed: {type(exc).__name__}: {exc}") from exc
         except BaseException:
+            # Ctrl-C or SIGTERM: stop the workers now rather than wait for their chunks
             for f in futures:
                 f.cancel()
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
     return chunks
 

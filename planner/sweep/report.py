@@ -1,7 +1,6 @@
 """A sweep's results for people and tools: terminal tables, JSON, a result directory, a chart."""
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
@@ -10,7 +9,7 @@ import pandas as pd
 from planner.sweep.aggregate import (SweepResult, detail_table, failure_table, focus_model,
                                      quantile_table, sample_table, tornado_table, when_table)
 from planner.sweep.econ import WHEN_SHARE
-from planner.tables import format_table, to_records
+from planner.tables import format_table, json_text, to_records
 
 TORNADO_BARS = 10
 MAX_DETAIL_ROWS = 2_000_000  # sample_economics.csv (sample x model x quarter) up to this size
@@ -110,13 +109,17 @@ class Summary:
             "failures": [{"sample": int(i), "parameters": {inp.name: float(r.values[i, j])
                                                            for j, inp in enumerate(spec.inputs)},
                           "error": msg} for i, msg in r.errors.items()],
-            "execution": {k: v for k, v in r.info.items()},
-            "timings_s": r.timings,
-            "reuse": r.counts,
+            "execution": {k: v for k, v in r.info.items() if k != "wall_s"},
         }
 
+    def timings_json(self) -> dict:
+        """Wall-clock figures and cache reuse counts (they depend on what ran before in the
+        same process), kept out of summary.json so that it is byte-identical."""
+        r = self.result
+        return {"wall_s": r.info.get("wall_s"), "timings_s": r.timings, "reuse": r.counts}
+
     # ------------------------------------------------------------------------- files
-    def write(self, out_dir: str, force: bool = False) -> list[str]:
+    def write(self, out_dir: str, force: bool = False, inputs: tuple[str, ...] = ()) -> list[str]:
         """Write the result directory atomically; return the file names."""
         from planner.outputs import atomic_directory
 
@@ -130,12 +133,14 @@ class Summary:
         r = self.result
         if int(r.ok.sum()) * len(r.models) * len(r.quarters) <= MAX_DETAIL_ROWS:
             files["sample_economics.csv"] = detail_table(r)
-        with atomic_directory(out_dir, force=force) as tmp:
+        with atomic_directory(out_dir, force=force, inputs=inputs) as tmp:
             for name, frame in files.items():
                 frame.to_csv(os.path.join(tmp, name), index=False)
             with open(os.path.join(tmp, "summary.json"), "w") as handle:
-                json.dump(self.to_json(), handle, indent=1)
-            names = list(files) + ["summary.json"]
+                handle.write(json_text(self.to_json()) + "\n")
+            with open(os.path.join(tmp, "timings.json"), "w") as handle:
+                handle.write(json_text(self.timings_json()) + "\n")
+            names = list(files) + ["summary.json", "timings.json"]
             if not self.tornado.empty:
                 for ext in ("png", "svg"):
                     plot_tornado(self, os.path.join(tmp, f"tornado.{ext}"))

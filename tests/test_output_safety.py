@@ -1,0 +1,189 @@
+"""Result directories under hostile conditions: a concurrent writer, --force on folders that
+are not earlier results, the working folder, an input file inside --out, --out "" or under
+a file, SIGTERM while writing; JSON outputs never hold NaN; --quarter outside the horizon."""
+import json
+import multiprocessing
+import os
+import signal
+
+import pytest
+from click.testing import CliRunner
+
+import planner.runfiles as runfiles
+from planner.cli import main
+from planner.errors import InputError, RunError
+from planner.outputs import MARKER, atomic_directory
+from planner.tables import json_text
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def leftovers(parent) -> list[str]:
+    return sorted(n for n in os.listdir(parent) if n.startswith(".planner-"))
+
+
+def test_a_directory_filled_meanwhile_is_kept_and_this_run_fails(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(RunError, match="was filled by another process"):
+        with atomic_directory(str(out)) as tmp:
+            open(os.path.join(tmp, "mine.txt"), "w").close()
+            out.mkdir()                                   # the other run finishes first
+            (out / "theirs.txt").write_text("kept")
+    assert os.listdir(out) == ["theirs.txt"]
+    assert leftovers(tmp_path) == []
+
+
+def test_two_concurrent_runs_one_wins_one_fails(small_path, tmp_path, monkeypatch):
+    """The second run's write starts while the first is inside its atomic block."""
+    out = tmp_path / "out"
+    real_summary = runfiles.summary
+    outcome = {}
+
+    def summary_then_race(plan):
+        if not outcome:
+            outcome["started"] = True
+            outcome["inner"] = invoke("run", small_path, "--out", out, "-q")
+        return real_summary(plan)
+
+    monkeypatch.setattr(runfiles, "summary", summary_then_race)
+    outer = invoke("run", small_path, "--out", out, "-q")
+    assert outcome["inner"].exit_code == 0
+    assert outer.exit_code == 1 and "was filled by another process" in outer.output
+    assert "wrote" not in outer.output
+    assert json.loads((out / "summary.json").read_text())["provenance"]
+    assert leftovers(tmp_path) == []
+
+
+def test_force_replaces_only_an_earlier_planner_output(small_path, tmp_path):
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "mine.txt").write_text("mine")
+    result = invoke("run", small_path, "--out", out, "--force", "-q")
+    assert result.exit_code == 2 and f"has no {MARKER} file" in result.output
+    assert os.listdir(out) == ["mine.txt"]
+
+
+def test_force_never_replaces_the_working_directory(small_path, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "scenario.yaml").write_text(open(small_path).read())
+    (work / MARKER).write_text("a planted marker")
+    monkeypatch.chdir(work)
+    for out in (".", str(tmp_path)):
+        result = invoke("run", "scenario.yaml", "--out", out, "--force", "-q")
+        assert result.exit_code == 2 and "is the working directory or holds it" in result.output
+    assert sorted(os.listdir(work)) == [MARKER, "scenario.yaml"]
+
+
+def test_force_never_replaces_a_directory_holding_an_input(small_path, tmp_path):
+    out = tmp_path / "out"
+    assert invoke("run", small_path, "--out", out, "-q").exit_code == 0
+    (out / "scenario.yaml").write_text(open(small_path).read())
+    result = invoke("run", out / "scenario.yaml", "--out", out, "--force", "-q")
+    assert result.exit_code == 2 and "holds the input file" in result.output
+    assert (out / "scenario.yaml").exists()
+
+
+@pytest.mark.parametrize("command", [["run"], ["sweep", "--vary", "economics.target_margin=0.3"]])
+def test_empty_out_is_refused(small_path, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*command[:1], small_path, *command[1:], "--out", "", "-q" if
+                    command == ["run"] else "--quiet")
+    assert result.exit_code == 2 and "--out: is empty; give a directory name" in result.output
+    assert os.listdir(tmp_path) == []
+
+
+def test_out_under_a_file_names_the_file(small_path, tmp_path):
+    (tmp_path / "f").write_text("a file")
+    result = invoke("run", small_path, "--out", tmp_path / "f" / "x" / "y", "-q")
+    assert result.exit_code == 2 and f"'{tmp_path / 'f'}' is a file, so no directory can be " \
+        "made under it" in result.output
+
+
+def test_sigterm_while_writing_exits_143_and_leaves_nothing(small_path, tmp_path, monkeypatch):
+    def terminated(plan):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not interrupt")  # pragma: no cover
+
+    monkeypatch.setattr(runfiles, "summary", terminated)
+    out = tmp_path / "out"
+    result = invoke("run", small_path, "--out", out, "-q")
+    assert result.exit_code == 143 and "terminated; nothing written" in result.output
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored after the command
+
+
+def test_sigterm_stops_sweep_workers(small_path, tmp_path, monkeypatch):
+    import planner.sweep.execute as execute
+
+    real = execute._run_pool
+
+    def pool_then_term(job, bounds, workers, bar):
+        class Bar:
+            def __init__(self):
+                self.sent = False
+
+            def update(self, n):
+                bar.update(n)
+                if not self.sent:
+                    self.sent = True
+                    os.kill(os.getpid(), signal.SIGTERM)
+
+        return real(job, bounds, workers, Bar())
+
+    monkeypatch.setattr(execute, "_run_pool", pool_then_term)
+    out = tmp_path / "sweep"
+    grid = ",".join(str(m / 100) for m in range(10, 70, 2))
+    result = invoke("sweep", small_path, "--vary", f"economics.target_margin={grid}",
+                    "--workers", "2", "--out", out, "--quiet")
+    assert result.exit_code == 143, result.output
+    assert multiprocessing.active_children() == []
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_json_text_never_writes_nan():
+    text = json_text({"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5]})
+    assert json.loads(text) == {"a": None, "b": [None, None, 1.5]}
+
+
+def strict_json(text: str):
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("args", [["run", "--json"], ["cost", "--json"],
+                                  ["pareto", "--model", "big-moe", "--json"],
+                                  ["when", "--model", "big-moe", "--price-output", "10", "--json"],
+                                  ["catalog", "--json"]])
+def test_every_json_output_is_strict_json(small_path, args):
+    result = invoke(args[0], small_path, *args[1:])
+    assert result.exit_code == 0, result.output
+    strict_json(result.stdout)
+
+
+def test_cost_quarter_outside_the_horizon_is_refused(small_path):
+    result = invoke("cost", small_path, "--quarter", "2035Q1", "--quarter", "2025Q4")
+    assert result.exit_code == 2
+    assert "--quarter: 2035Q1: outside the horizon 2026Q1-2026Q4" in result.output
+    assert "2 problems found" in result.output
+    assert invoke("pareto", small_path, "--model", "big-moe", "--quarter", "2030Q1").exit_code == 2
+
+
+def test_cost_before_a_system_is_available_says_so(small_path):
+    rows = strict_json(invoke("cost", small_path, "--json", "--quarter", "2026Q1",
+                              "--set", "systems.rack.available_from=2026Q3",
+                              "--set", "fleet.rack.deliveries.2026Q1=null").stdout)
+    assert rows and all(not r["available"] for r in rows)
+    assert {r["reason"] for r in rows if r["feasible"]} == {"not available before 2026Q3"}
+    later = strict_json(invoke("cost", small_path, "--json", "--quarter", "2026Q3").stdout)
+    assert all(r["available"] for r in later) and "" in {r["reason"] for r in later}
+
+
+def test_atomic_directory_refuses_empty_name():
+    with pytest.raises(InputError, match="is empty"):
+        with atomic_directory("  "):
+            pass
