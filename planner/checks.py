@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 
 from planner.errors import Problem
 from planner.quarters import Quarter
@@ -9,6 +10,7 @@ from planner.schema import Scenario
 from planner.yamlload import Located
 
 MAX_HORIZON_QUARTERS = 80  # 20 years; the cost core and the LP grow with every quarter
+MAX_LOG10_TOKENS_PER_DAY = 18  # as the loader's largest number: 1e18 tokens a day is a typo
 
 
 def semantic_problems(scenario: Scenario, doc: Located,
@@ -109,6 +111,12 @@ def semantic_problems(scenario: Scenario, doc: Located,
             report(("demand", key), f"unknown model '{key}'{_close(key, known)}")
         for quarter in entry.output_tokens_per_day:
             in_horizon(("demand", key, "output_tokens_per_day"), quarter, allow_before=True)
+        grown = _grown_log10(entry, end)
+        if grown is not None and grown > MAX_LOG10_TOKENS_PER_DAY:
+            report(("demand", key, "growth_per_year"),
+                   f"growth of {entry.growth_per_year:g} a year compounds demand to ~1e{grown:.0f} "
+                   f"output tokens a day by {end} (above 1e{MAX_LOG10_TOKENS_PER_DAY}); "
+                   "check the rate (0.5 = +50 % a year)")
         for quarter in entry.price_changes:
             in_horizon(("demand", key, "price_changes"), quarter, allow_before=True)
 
@@ -119,6 +127,19 @@ def semantic_problems(scenario: Scenario, doc: Located,
     for quarter in scenario.economics.serving_efficiency:
         in_horizon(("economics", "serving_efficiency"), quarter, allow_before=True)
     return problems
+
+
+def _grown_log10(entry, end: Quarter) -> float | None:
+    """log10 of the demand the growth rate reaches at ``end`` (None when it does not apply),
+    computed in logs so that an absurd rate cannot overflow here."""
+    points = entry.output_tokens_per_day
+    if not points or entry.growth_per_year == 0:
+        return None
+    last = max(points)
+    value, years = points[last], max(end - last, 0) / 4.0
+    if value <= 0 or years == 0:
+        return None
+    return math.log10(value) + years * math.log10(1.0 + entry.growth_per_year)
 
 
 def _efficiency_families() -> list[str]:

@@ -187,3 +187,58 @@ def test_atomic_directory_refuses_empty_name():
     with pytest.raises(InputError, match="is empty"):
         with atomic_directory("  "):
             pass
+
+
+def test_tampered_summary_with_duplicate_records_is_an_input_error(small_path, tmp_path):
+    out = tmp_path / "run"
+    assert invoke("run", small_path, "--out", out, "-q").exit_code == 0
+    data = json.loads((out / "summary.json").read_text())
+    data["economics"].append(data["economics"][0])
+    (out / "summary.json").write_text(json.dumps(data))
+    result = invoke("report", out, "--quiet")
+    assert result.exit_code == 2 and "economics: two records for model=small-dense, " \
+        "quarter=2026Q1" in result.output
+    assert not (out / "report.html").exists()
+
+
+def test_fuzzed_summary_never_crashes_the_report(small_path, tmp_path, monkeypatch):
+    """Bounded mutation fuzzing of summary.json: every case renders or exits 2."""
+    import copy
+    import random
+
+    import planner.plots as plots
+
+    def layout_only(fig, fmt, close=True):
+        if close:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        return b""
+
+    monkeypatch.setattr(plots, "render", layout_only)
+    out = tmp_path / "run"
+    assert invoke("run", small_path, "--out", out, "-q").exit_code == 0
+    original = json.loads((out / "summary.json").read_text())
+    values = [None, "x", -1, 0, 1e308, [], {}, True, "2026Q9", "", -1e9]
+    rng = random.Random(16)
+    outcomes = {0: 0, 2: 0}
+    for case in range(25):
+        data = copy.deepcopy(original)
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(["economics", "allocation", "utilisation", "provenance"])
+            part = data[key]
+            if isinstance(part, dict):
+                part[rng.choice(list(part))] = rng.choice(values)
+            elif part:
+                record = rng.choice(part)
+                column = rng.choice(list(record))
+                if rng.random() < 0.8:
+                    record[column] = rng.choice(values)
+                else:
+                    part.append(copy.deepcopy(record))
+        (out / "summary.json").write_text(json.dumps(data))
+        result = invoke("report", out, "--quiet", "--force")
+        assert result.exit_code in outcomes and "Traceback" not in result.output, \
+            (case, result.output, result.exception)
+        outcomes[result.exit_code] += 1
+    assert outcomes[2] > 0

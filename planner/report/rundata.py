@@ -8,6 +8,7 @@ from these files, so `planner report DIR` and `planner run --out DIR --report` a
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ REQUIRED = {
     "utilisation": ["system", "quarter", "capacity_chips", "used_chips", "utilisation",
                     "shadow_price_usd_per_chip_hour"],
 }
+KEYS = {"economics": ["model", "quarter"], "allocation": ["model", "system", "quarter"],
+        "utilisation": ["system", "quarter"]}
 TEXT = {"model", "system", "quarter", "systems", "cost_basis", "tier"}
 PARETO_COLUMNS = ["model", "system", "quarter", "replica_chips", "batch",
                   "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip", "usd_per_m_output",
@@ -76,7 +79,7 @@ def read_run(directory: str) -> RunData:
     if not isinstance(data, dict) or not isinstance(data.get("provenance"), dict):
         raise _bad(path, "not a planner summary: expected an object with `provenance`, "
                          "`economics`, `allocation` and `utilisation`")
-    frames, problems = {}, []
+    frames, problems = {}, _provenance_problems(path, data["provenance"])
     for key, columns in REQUIRED.items():
         records = data.get(key)
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -87,11 +90,52 @@ def read_run(directory: str) -> RunData:
         if missing:
             problems.append(Problem(path, None, key, "missing columns: " + ", ".join(missing)))
             continue
-        frames[key] = _typed(frame, columns)
+        frame = _typed(frame, columns)
+        problem = _key_problem(frame, KEYS[key])
+        if problem:
+            problems.append(Problem(path, None, key, problem))
+            continue
+        frames[key] = frame
     if problems:
         raise InputError(problems)
     return RunData(directory, data["provenance"], frames["economics"], frames["allocation"],
                    frames["utilisation"], _read_pareto(os.path.join(directory, PARETO)))
+
+
+def _provenance_problems(path: str, provenance: dict) -> list[Problem]:
+    """The provenance fields the report reads, checked for their type."""
+    problems = []
+    for key in ("horizon", "solver", "versions"):
+        if not isinstance(provenance.get(key, {}), dict):
+            problems.append(Problem(path, None, f"provenance.{key}", "must be an object"))
+    margin = provenance.get("target_margin", 0.0)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) \
+            or not math.isfinite(margin) or not 0 <= margin < 1:
+        problems.append(Problem(path, None, "provenance.target_margin",
+                                f"must be a number from 0 to below 1, got {margin!r}"))
+    for key in ("scenario", "input_sha256"):
+        if not isinstance(provenance.get(key, ""), str):
+            problems.append(Problem(path, None, f"provenance.{key}", "must be text"))
+    return problems
+
+
+def _key_problem(frame: pd.DataFrame, keys: list[str]) -> str | None:
+    """Why ``frame`` is not one record per key (a tampered or hand-edited file), or None."""
+    from planner.quarters import Quarter
+
+    for text in frame["quarter"].unique():
+        try:
+            Quarter.parse(text)
+        except ValueError:
+            return f"record with quarter '{text}', which is not a quarter; rewrite the file " \
+                "with `planner run --out`"
+    duplicated = frame.duplicated(keys)
+    if duplicated.any():
+        first = frame.loc[duplicated.idxmax(), keys]
+        shown = ", ".join(f"{k}={first[k]}" for k in keys)
+        return f"two records for {shown} (record {int(duplicated.idxmax()) + 1}); the file was " \
+            "edited or is corrupt: rewrite it with `planner run --out`"
+    return None
 
 
 def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
