@@ -16,9 +16,9 @@ import zipfile
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.tables import spreadsheet_safe, write_csv
 
 FORMATS = ("csv", "parquet", "xlsx")
-FLOAT_FORMAT = "%.10g"
 FIXED_DATE = "2000-01-01T00:00:00Z"
 WORKBOOK = "tables.xlsx"
 
@@ -48,7 +48,7 @@ def write_tables(tables: dict[str, pd.DataFrame], provenance: dict, directory: s
             for name, frame in tables.items():
                 path = os.path.join(directory, f"{name}.csv")
                 if not os.path.exists(path):
-                    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+                    write_csv(frame, path)
                     written.append(f"{name}.csv")
         elif fmt == "parquet":
             for name, frame in tables.items():
@@ -76,7 +76,7 @@ def workbook(tables: dict[str, pd.DataFrame], provenance: dict) -> bytes:
     sheets["provenance"] = pd.DataFrame(_flatten(provenance), columns=["key", "value"])
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            spreadsheet_safe(frame).to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
             sheet.freeze_panes = "A2"
             for i, column in enumerate(frame.columns, start=1):

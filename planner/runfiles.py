@@ -13,9 +13,8 @@ import pandas as pd
 
 from planner.outputs import atomic_directory
 from planner.plan import Plan
-from planner.tables import json_text, to_records
+from planner.tables import json_text, to_records, write_csv
 
-FLOAT_FORMAT = "%.10g"
 
 
 def versions() -> dict[str, str]:
@@ -82,16 +81,13 @@ def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> li
     """
     files = ["allocation.csv", "economics.csv", "summary.json", "timings.json", "pnl.csv"]
     with atomic_directory(directory, force=force, inputs=plan.loaded.doc.files()) as tmp:
-        allocation_frame(plan).to_csv(os.path.join(tmp, files[0]), index=False,
-                                      float_format=FLOAT_FORMAT, lineterminator="\n")
-        plan.economics.to_csv(os.path.join(tmp, files[1]), index=False,
-                              float_format=FLOAT_FORMAT, lineterminator="\n")
+        write_csv(allocation_frame(plan), os.path.join(tmp, files[0]))
+        write_csv(plan.economics, os.path.join(tmp, files[1]))
         with open(os.path.join(tmp, files[2]), "w", encoding="utf-8") as handle:
             handle.write(json_text(summary(plan)) + "\n")
         with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
             handle.write(json_text({"timings_s": plan.timings_s}) + "\n")
-        pnl_frame(plan).to_csv(os.path.join(tmp, files[4]), index=False,
-                               float_format=FLOAT_FORMAT, lineterminator="\n")
+        write_csv(pnl_frame(plan), os.path.join(tmp, files[4]))
         if extra is not None:
             files = files + list(extra(tmp))
     return files

@@ -85,11 +85,11 @@ def per_task_tables(plan: Plan) -> list[str]:
 
     economics = per_task_economics(plan)
     out = []
-    for task in sorted(set(economics["task"])):
-        rows = economics[economics["task"] == task].drop_duplicates("model")
+    for task, task_rows in economics.groupby("task", sort=True):
+        rows = task_rows.drop_duplicates("model")
         tokens = "; ".join(f"{m} {i:,.0f} in / {o:,.0f} out" for m, i, o in zip(
             rows["model"], rows["input_tokens_per_task"], rows["output_tokens_per_task"]))
-        out.append(format_table(per_task_view(economics, task),
+        out.append(format_table(per_task_view(task_rows, task),
                                 f"Per task: {task} ($ per task: cost on the systems used, or the "
                                 f"cheapest available when unserved; list price)")
                    + f"\ntokens per task: {tokens}")

@@ -59,6 +59,7 @@ def QuarterMap(value_type):
 
 
 PositiveFloat = Annotated[float, Field(gt=0)]
+MAX_TASK_FAMILIES = 64  # each is a table in the terminal and rows in every per-task output
 NonNegFloat = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 UnitInterval = Annotated[float, Field(gt=0, le=1)]
@@ -252,8 +253,10 @@ class Model(Section):
     slo: Slo
     workload: Workload
     tokens_per_task: dict[str, TaskTokens] = Field(
-        default_factory=dict, description="Optional: tokens per task by task family (e.g. "
-        "coding-agent, chat, browse) for cost and price per task; families are free names.")
+        default_factory=dict, max_length=MAX_TASK_FAMILIES,
+        description="Optional: tokens per task by task family (e.g. coding-agent, chat, "
+        f"browse) for cost and price per task; families are free names, at most "
+        f"{MAX_TASK_FAMILIES} per model.")
 
 
 # ----------------------------------------------------------------------------- demand

@@ -47,6 +47,35 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
             for row in cleaned.to_dict(orient="records")]
 
 
+FLOAT_FORMAT = "%.10g"  # CSV numbers: enough digits to recompute every derived column
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells that a spreadsheet would run as a formula (``=cmd|...``,
+    ``+1``, ``-1``, ``@SUM``) prefixed by ``'``, which spreadsheets show as text. Numbers
+    are untouched; ordinary names are unchanged, so normal outputs stay byte-identical."""
+    text = [c for c in frame.columns
+            if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    if not text:
+        return frame
+    out = frame.copy()
+    for column in text:
+        values = out[column]
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        if risky.any():
+            out[column] = values.where(~risky, "'" + values.astype(str))
+    out.columns = [("'" + c) if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c
+                   for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str, float_format: str | None = FLOAT_FORMAT) -> None:
+    """One CSV writer for every output: formula-safe text, fixed float format, LF endings."""
+    spreadsheet_safe(frame).to_csv(path, index=False, float_format=float_format,
+                                   lineterminator="\n")
+
+
 def json_text(value: object, indent: int | None = 1) -> str:
     """Valid JSON (RFC 8259) for any output value: NaN and infinities become null, numpy
     scalars Python numbers, other objects (quarters, dates) their text; never ``NaN``."""

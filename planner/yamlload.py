@@ -21,7 +21,7 @@ from planner.errors import InputError, Problem
 
 MAX_NODES = 200_000      # values built after alias expansion; a real scenario has a few thousand
 MAX_DEPTH = 64           # nesting; a real scenario needs 6
-MAX_BYTES = 16 * 2**20   # a scenario file is a few hundred kB at most
+MAX_BYTES = 2 * 2**20    # the whole default scenario is ~60 kB; PyYAML parses ~0.1-1 MB/s
 MAX_MAGNITUDE = 1e18     # larger numbers are typos (and lose precision in the arithmetic)
 
 Path = tuple[str, ...]

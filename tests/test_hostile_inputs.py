@@ -163,3 +163,20 @@ def test_plot_into_an_unwritable_folder_is_refused(tmp_path):
 def test_allow_extends_is_documented_on_every_scenario_command():
     for command in ("validate", "show", "run", "when", "cost", "diff", "sweep", "catalog"):
         assert "--allow-extends" in invoke(command, "--help").output, command
+
+
+def test_task_families_are_capped(tmp_path, small_path):
+    from planner.schema import MAX_TASK_FAMILIES
+
+    (tmp_path / "small.yaml").write_text(open(small_path).read())
+    families = "".join(f"      t{i}: {{input_tokens: 10, output_tokens: 5}}\n"
+                       for i in range(MAX_TASK_FAMILIES + 1))
+    path = tmp_path / "tasks.yaml"
+    path.write_text("extends: small.yaml\nmodels:\n  big-moe:\n    tokens_per_task:\n" + families)
+    assert_exit_2(invoke("validate", str(path)), "tasks.yaml:4: models.big-moe.tokens_per_task: "
+                  f"Dictionary should have at most {MAX_TASK_FAMILIES} items")
+    path.write_text("extends: small.yaml\nmodels:\n  big-moe:\n    tokens_per_task:\n"
+                    + "".join(families.splitlines(keepends=True)[:MAX_TASK_FAMILIES]))
+    result = invoke("run", str(path), "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Per task: t") == MAX_TASK_FAMILIES

@@ -242,3 +242,47 @@ def test_fuzzed_summary_never_crashes_the_report(small_path, tmp_path, monkeypat
             (case, result.output, result.exception)
         outcomes[result.exit_code] += 1
     assert outcomes[2] > 0
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def test_ids_that_spreadsheets_run_as_formulas_are_neutralised(small_path, tmp_path):
+    import zipfile
+
+    (tmp_path / "small.yaml").write_text(open(small_path).read())
+    scenario = tmp_path / "evil.yaml"
+    scenario.write_text("extends: small.yaml\nmodels:\n  big-moe: null\n"
+                        "  '=HYPERLINK(\"http://x\")':\n    tier: flagship\n"
+                        "    total_params_b: 400\n    active_params_b: 20\n    weight_bits: 8\n"
+                        "    kv_bytes_per_token: 70000\n    experts: {total: 128, active: 4}\n"
+                        "    slo: {min_output_tokens_per_s: 20, max_ttft_s: 10}\n"
+                        "    workload: {input_tokens: 2000, output_tokens: 500, cache_hit: 0.5}\n"
+                        "demand:\n  big-moe: null\n  '=HYPERLINK(\"http://x\")':\n"
+                        "    output_tokens_per_day: {2026Q1: 1.0e9}\n"
+                        "    price_usd_per_m: {input: 3, output: 15}\n")
+    out = tmp_path / "out"
+    result = invoke("run", scenario, "--out", out, "--format", "csv", "--format", "xlsx",
+                    "--report", "-q")
+    assert result.exit_code == 0, result.output
+    import csv
+
+    for name in ("economics.csv", "allocation.csv", "utilisation.csv", "pareto.csv"):
+        with open(out / name, newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "@", "+")], name
+        assert not [c for c in cells if c.startswith("-") and not _number(c)], name
+    assert "'=HYPERLINK" in (out / "economics.csv").read_text()
+    with zipfile.ZipFile(out / "tables.xlsx") as book:
+        sheets = "".join(book.read(n).decode() for n in book.namelist() if "worksheets" in n)
+        shared = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in \
+            book.namelist() else ""
+    assert "<f>" not in sheets                      # no cell holds a formula
+    assert "'=HYPERLINK" in sheets + shared
+    # the report reads the guarded pareto.csv back under the real id
+    assert invoke("report", out, "--force", "--quiet").exit_code == 0

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.tables import FORMULA_STARTS, write_csv
 
 SUMMARY = "summary.json"
 PARETO = "pareto.csv"
-FLOAT_FORMAT = "%.10g"
 
 REQUIRED = {
     "economics": ["model", "quarter", "demand_output_tokens_per_day", "served_output_tokens_per_day",
@@ -159,6 +159,9 @@ def _read_pareto(path: str) -> pd.DataFrame | None:
     missing = [c for c in PARETO_COLUMNS if c not in frame.columns]
     if missing:
         raise _bad(path, "missing columns: " + ", ".join(missing))
+    for column in ("model", "system", "quarter"):  # undo write_csv's formula guard
+        guarded = frame[column].str.startswith(tuple("'" + s for s in FORMULA_STARTS), na=False)
+        frame.loc[guarded, column] = frame.loc[guarded, column].str[1:]
     return frame
 
 
@@ -188,6 +191,5 @@ def pareto_frame(plan) -> pd.DataFrame:
 
 def write_pareto(plan, directory: str) -> list[str]:
     """Write pareto.csv (the report's frontier data) into ``directory``."""
-    pareto_frame(plan).to_csv(os.path.join(directory, PARETO), index=False,
-                              float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(pareto_frame(plan), os.path.join(directory, PARETO))
     return [PARETO]

@@ -9,7 +9,7 @@ import pandas as pd
 from planner.sweep.aggregate import (SweepResult, detail_table, failure_table, focus_model,
                                      quantile_table, sample_table, tornado_table, when_table)
 from planner.sweep.econ import WHEN_SHARE
-from planner.tables import format_table, json_text, to_records
+from planner.tables import format_table, json_text, to_records, write_csv
 
 TORNADO_BARS = 10
 MAX_DETAIL_ROWS = 2_000_000  # sample_economics.csv (sample x model x quarter) up to this size
@@ -135,7 +135,7 @@ class Summary:
             files["sample_economics.csv"] = detail_table(r)
         with atomic_directory(out_dir, force=force, inputs=inputs) as tmp:
             for name, frame in files.items():
-                frame.to_csv(os.path.join(tmp, name), index=False)
+                write_csv(frame, os.path.join(tmp, name), float_format=None)
             with open(os.path.join(tmp, "summary.json"), "w") as handle:
                 handle.write(json_text(self.to_json()) + "\n")
             with open(os.path.join(tmp, "timings.json"), "w") as handle:
