@@ -138,7 +138,7 @@ def _generated(tmp_path) -> dict[str, tuple[bytes | None, list[str]]]:
                                "(a control character); remove it"]),
         "nul_in_text.yaml": (b"name: t\x00\n", ["nul_in_text.yaml: file is binary, not YAML text"]),
         "too_large.yaml": (b"name: t\nnotes: '" + b"x" * (yamlload.MAX_BYTES + 10) + b"'\n",
-                           ["too_large.yaml: file is larger than 16 MiB; a scenario is a few hundred kB"]),
+                           ["too_large.yaml: file is larger than 2 MiB; a scenario is a few hundred kB"]),
         "whitespace_only.yaml": (b"  \n\n   \n", ["whitespace_only.yaml: file is empty; a scenario "
                                                 "needs at least `name:` and `horizon:` (or `extends:`)"]),
         "does_not_exist.yaml": (None, ["does_not_exist.yaml: file not found"]),
