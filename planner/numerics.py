@@ -99,10 +99,33 @@ def span_warnings(options: pd.DataFrame, capacity: pd.DataFrame, demand: pd.Data
             if s.ratio > limit]
 
 
+MIN_DEMAND_M_PER_HOUR = 1e-6  # 1 token an hour: below the LP's tolerances (1e-7 relative)
+
+
+def resolution_warnings(demand: pd.DataFrame) -> list[str]:
+    """A warning naming the model-quarters whose demand is positive but below what the LP
+    resolves (serving it changes the objective by less than the solver's tolerance, so it
+    may be reported unmet though capacity is idle); such volumes are almost always a unit
+    mistake (output_tokens_per_day counts tokens: 1e12 is 1T a day)."""
+    m = demand["m_output_per_hour"].to_numpy(dtype=float)
+    tiny = demand[(m > 0) & (m < MIN_DEMAND_M_PER_HOUR)]
+    if tiny.empty:
+        return []
+    shown = ", ".join(f"{r.model} {r.quarter} ({r.m_output_per_hour * 24e6:.3g} tokens/day)"
+                      for r in tiny.head(3).itertuples())
+    more = f" and {len(tiny) - 3} more" if len(tiny) > 3 else ""
+    return [f"demand below the LP's resolution ({MIN_DEMAND_M_PER_HOUR * 24e6:.0f} tokens/day) "
+            f"for {shown}{more}: the solver cannot tell serving it from not, so its served share "
+            "is not meaningful; check the units (output_tokens_per_day counts tokens, "
+            "1e12 = 1T a day)"]
+
+
 def _sci(x: float) -> str:
     return f"{x:.0e}".replace("e+0", "e").replace("e+", "e")
 
 
 def check_problem(problem) -> list[str]:
-    """Span warnings of a ``solver.AllocationProblem`` (the CLI prints them to stderr)."""
-    return span_warnings(problem.options, problem.capacity, problem.demand)
+    """Span and resolution warnings of a ``solver.AllocationProblem`` (the CLI prints them
+    to stderr; they are recorded in the run's provenance)."""
+    return (span_warnings(problem.options, problem.capacity, problem.demand)
+            + resolution_warnings(problem.demand))

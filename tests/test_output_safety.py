@@ -286,3 +286,44 @@ def test_ids_that_spreadsheets_run_as_formulas_are_neutralised(small_path, tmp_p
     assert "'=HYPERLINK" in sheets + shared
     # the report reads the guarded pareto.csv back under the real id
     assert invoke("report", out, "--force", "--quiet").exit_code == 0
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1e-3, 1e3, 1e4])
+def test_plans_stay_right_across_demand_scales(small_path, tmp_path, factor):
+    """Demand scaled from 1e-6 to 1e4 of the fixture: ample capacity serves everything; a
+    shortage fills the fleet (never 0 % served on an idle fleet)."""
+    (tmp_path / "small.yaml").write_text(open(small_path).read())
+    path = tmp_path / "scaled.yaml"
+    path.write_text("extends: small.yaml\ndemand:\n"
+                    f"  small-dense: {{output_tokens_per_day: {{2026Q1: {1e9 * factor:g}}}}}\n"
+                    f"  big-moe: {{output_tokens_per_day: {{2026Q1: {1e9 * factor:g}, "
+                    f"2026Q4: {4e9 * factor:g}}}}}\n")
+    summary = strict_json(invoke("run", path, "--json", "-q").stdout)
+    served = [r["served_fraction"] for r in summary["economics"]]
+    used = sum(r["used_chips"] for r in summary["utilisation"])
+    capacity = sum(r["capacity_chips"] for r in summary["utilisation"])
+    if factor < 1:
+        assert served == pytest.approx([1.0] * len(served), abs=1e-9)
+        assert used < capacity * factor * 10
+    else:
+        assert used == pytest.approx(capacity, rel=1e-9)
+        by_quarter = {}
+        for r in summary["economics"]:
+            by_quarter[r["quarter"]] = by_quarter.get(r["quarter"], 0) + \
+                r["served_output_tokens_per_day"]
+        assert all(v > 0 for v in by_quarter.values()) and max(served) < 1
+    assert not any("below the LP's resolution" in w
+                   for w in summary["provenance"]["solver"]["warnings"])
+
+
+def test_demand_below_the_lp_resolution_is_warned(small_path, tmp_path):
+    (tmp_path / "small.yaml").write_text(open(small_path).read())
+    path = tmp_path / "tiny.yaml"
+    path.write_text("extends: small.yaml\ndemand:\n  big-moe:\n"
+                    "    output_tokens_per_day: {2026Q1: 1, 2026Q4: 1}\n")
+    result = invoke("run", path, "--json", "-q")
+    assert result.exit_code == 0
+    assert "warning: demand below the LP's resolution (24 tokens/day) for big-moe 2026Q1 " \
+        "(1 tokens/day)" in result.stderr
+    assert any("below the LP's resolution" in w for w in
+               strict_json(result.stdout)["provenance"]["solver"]["warnings"])
