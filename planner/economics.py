@@ -90,19 +90,23 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     is_served = served > 1e-12
     out["served_output_tokens_per_day"] = served * 24e6
     out["unmet_output_tokens_per_day"] = (out["m_output_per_hour"] - served).clip(lower=0) * 24e6
-    out["served_fraction"] = np.where(out["m_output_per_hour"] > 0,
-                                      served / out["m_output_per_hour"].where(out["m_output_per_hour"] > 0), 1.0)
+    has_demand = out["m_output_per_hour"] > 0
+    # no demand (before launch): nothing to serve, so no served share, margin or price
+    out["served_fraction"] = served / out["m_output_per_hour"].where(has_demand)
     out["chips"] = out["chips"].fillna(0.0)
     safe = served.where(is_served)
     cost_all_in = np.where(is_served, out["usd_per_hour"] / safe, out["cost_all_in"])
     rent = np.where(is_served, out["rent_usd_per_hour"] / safe, out["rent"])
-    out["cost_basis"] = np.select([is_served, out["system"].notna()],
-                                  ["served", "cheapest available"], "no feasible system")
+    out["cost_basis"] = np.select([~has_demand, is_served, out["system"].notna()],
+                                  ["no demand", "served", "cheapest available"],
+                                  "no feasible system")
     out["systems"] = out["systems"].fillna("")
     out["cost_usd_per_m_input"] = np.where(is_served, out["w_in"] / safe, out["usd_per_m_input"])
     out["cost_usd_per_m_output"] = np.where(is_served, out["w_out"] / safe, out["usd_per_m_output"])
     out["cost_usd_per_m_output_all_in"] = cost_all_in
     revenue = out["revenue_usd_per_m_output"]
+    cost_all_in = np.where(has_demand, cost_all_in, np.nan)  # cost columns above stay: what
+    rent = np.where(has_demand, rent, np.nan)                # serving would cost at no load
     out["gross_margin"] = np.where(revenue > 0, 1.0 - cost_all_in / revenue.where(revenue > 0), np.nan)
     as_price = np.where(revenue > 0, out["price_usd_per_m_output"] / revenue.where(revenue > 0), 1.0)
     out["price_at_target_margin_usd_per_m_output"] = as_price * cost_all_in / (1 - target_margin)

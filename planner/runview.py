@@ -12,7 +12,7 @@ def economics_view(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame({
         "quarter": e["quarter"], "model": e["model"],
         "demand_btok_per_day": e["demand_output_tokens_per_day"] / 1e9,
-        "served": e["served_fraction"].map(lambda f: f"{f:.0%}"),
+        "served": e["served_fraction"].map(lambda f: "no demand" if pd.isna(f) else f"{f:.0%}"),
         "cost_in_usd_per_m": e["cost_usd_per_m_input"],
         "cost_out_usd_per_m": e["cost_usd_per_m_output"],
         "list_out_usd_per_m": e["list_usd_per_m_output"],

@@ -1,7 +1,7 @@
 """Key outputs of one sample per (model, quarter), as :func:`planner.economics.economics_table`
 computes them, on arrays; and the sample's ``when`` quarter per model.
 
-* served_fraction = served / demand (1 with no demand)
+* served_fraction = served / demand (NaN with no demand: nothing to serve), margin likewise
 * cost_usd_per_m_output_all_in = serving $ / M output served; when nothing is served, the
   cheapest available option's $ per M (NaN when no system can serve the model that quarter)
 * gross_margin = 1 - cost / list revenue (NaN without list revenue)
@@ -57,10 +57,11 @@ def sample_economics(solved: Solved, demand: DemandArrays, n_models: int, n_syst
 
     is_served = served > _SERVED_EPS
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(dem > 0, served / np.where(dem > 0, dem, 1.0), 1.0)
+        fraction = np.where(dem > 0, served / np.where(dem > 0, dem, 1.0), np.nan)
         cost = np.where(is_served, usd_hour / np.where(is_served, served, 1.0), cheapest)
         revenue = demand.revenue.reshape(-1)
-        margin = np.where(revenue > 0, 1.0 - cost / np.where(revenue > 0, revenue, 1.0), np.nan)
+        margin = np.where((revenue > 0) & (dem > 0),
+                          1.0 - cost / np.where(revenue > 0, revenue, 1.0), np.nan)
 
     shape = (M, Q)
     fraction, cost, margin = fraction.reshape(shape), cost.reshape(shape), margin.reshape(shape)
