@@ -28,6 +28,15 @@ class FiniteFloat(click.FloatRange):
         return number
 
 
+class SafePath(click.Path):
+    """click.Path that refuses a NUL byte (the OS would raise on it deep inside a command)."""
+
+    def convert(self, value, param, ctx):
+        if "\x00" in str(value):
+            self.fail(f"{str(value)!r} holds a NUL byte; give a path without it", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class PlotFile(click.ParamType):
     """A plot file name: .png, .svg or .pdf, in a folder that exists and can be written,
     checked before any work is done (a missing folder would otherwise fail at the end)."""
@@ -40,6 +49,8 @@ class PlotFile(click.ParamType):
         from planner.plots import FORMATS
 
         text = str(value)
+        if "\x00" in text:
+            self.fail(f"{text!r} holds a NUL byte; give a path without it", param, ctx)
         fmt = os.path.splitext(text)[1].lstrip(".").lower()
         if fmt not in FORMATS:
             self.fail(f"{text!r} has no plot extension; use "
@@ -54,10 +65,10 @@ class PlotFile(click.ParamType):
         return text
 
 
-SCENARIO_ARG = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+SCENARIO_ARG = click.argument("scenario", required=False, type=SafePath(dir_okay=False))
 ALLOW_EXTENDS_OPTION = click.option(
     "--allow-extends", "allow_extends", multiple=True, metavar="DIR",
-    type=click.Path(file_okay=False),
+    type=SafePath(file_okay=False),
     help="A folder beyond the scenario's own whose files `extends` may name (repeatable; "
          "by default only the scenario's folder and below).")
 _SET = click.option(

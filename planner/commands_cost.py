@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import (FiniteFloat, PlotFile, SCENARIO_ARG, SET_OPTION, pick,
+from planner.cliutil import (SCENARIO_ARG, SET_OPTION, FiniteFloat, PlotFile, SafePath, pick,
                              quarters_option, reports_errors)
 from planner.errors import RunError
 
@@ -201,9 +201,9 @@ def size(scenario, overrides, allow_extends, systems, price_input, price_output,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option("--plot", "plot_file", type=PlotFile(),
               help="Write predicted versus measured (log-log, y = x, 2x band); PNG or SVG.")
-@click.option("--points", "points_file", type=click.Path(dir_okay=False),
+@click.option("--points", "points_file", type=SafePath(dir_okay=False),
               help="Calibration points CSV (default: the shipped planner/data/calibration_points.csv).")
-@click.option("--params", "params_file", type=click.Path(dir_okay=False),
+@click.option("--params", "params_file", type=SafePath(dir_okay=False),
               help="Efficiency parameter file to score, or with --fit to write (default: the "
                    "shipped planner/data/efficiency.yaml the planner uses).")
 @reports_errors

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.cliutil import SCENARIO_ARG, SET_OPTION, FiniteFloat, SafePath, reports_errors
 from planner.errors import InputError, Problem
 
 
 @click.command()
 @SCENARIO_ARG
 @SET_OPTION
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=SafePath(file_okay=False),
               help="Write allocation.csv, economics.csv, summary.json, timings.json here.")
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
 @click.option("--integer", "integer", flag_value="round", default=None,
@@ -85,7 +85,11 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
 @click.option("--price-output", type=FiniteFloat(min=0), default=None,
               help="Price per M output tokens. Omit to print the lowest price per quarter.")
 @click.option("--price-input", type=FiniteFloat(min=0), default=None,
-              help="Price per M input tokens (default: the list price).")
+              help="Price per M input tokens (default: the list price). Alone it keeps the "
+                   "list cache discount: the cached-input price moves in proportion.")
+@click.option("--price-cached", type=FiniteFloat(min=0), default=None,
+              help="Price per M cached input tokens (default: the list's, or scaled with "
+                   "--price-input).")
 @click.option("--margin", type=FiniteFloat(0, 1, max_open=True), default=None,
               help="Gross margin to hold (default: economics.target_margin).")
 @click.option("--share", type=FiniteFloat(0, 1, min_open=True), default=1.0, show_default=True,
@@ -100,8 +104,8 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
                    "on the task.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
-def when(scenario, overrides, allow_extends, model, price_output, price_input, margin, share, task,
-         price_per_task, as_json):
+def when(scenario, overrides, allow_extends, model, price_output, price_input, price_cached,
+         margin, share, task, price_per_task, as_json):
     """When can MODEL's demand be served at a price with the target margin?
 
     \b
@@ -123,7 +127,7 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, m
 
     loaded = load_scenario(scenario, overrides, allow_extends)
     answer = answer_when(loaded, model, price_output, price_input, margin, share, task=task,
-                         price_per_task=price_per_task)
+                         price_per_task=price_per_task, price_cached=price_cached)
     if as_json:
         click.echo(json_text(answer.to_json()))
         return
@@ -131,6 +135,11 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, m
              else f"${price_per_task:g} per {task} task" if price_per_task is not None
              else "the lowest price per quarter")
     click.echo(f"{model} at {price}, margin >= {answer.margin:.0%}, share >= {share:.0%}:")
+    if price_per_task is None:
+        first = answer.quarters.iloc[-1]
+        click.echo(f"input prices ({first['quarter']}): ${first['price_usd_per_m_input']:g}/M, "
+                   f"cached ${first['price_usd_per_m_cached_input']:g}/M"
+                   + (" (the list's)" if price_input is None and price_cached is None else ""))
     if price_output is not None or price_per_task is not None:
         click.echo(f"earliest quarter: {answer.earliest_quarter or 'none in the horizon'}"
                    + (f" (last quarter {answer.reason})" if answer.reason else ""))
@@ -145,7 +154,7 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, m
 
 
 @click.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory", type=SafePath(file_okay=False))
 @click.option("--force", is_flag=True, help="Replace an existing report.html and plots/.")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
 @reports_errors

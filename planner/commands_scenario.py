@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import ALLOW_EXTENDS_OPTION, FiniteFloat, SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.cliutil import (ALLOW_EXTENDS_OPTION, SCENARIO_ARG, SET_OPTION, FiniteFloat,
+                             SafePath, reports_errors)
 from planner.errors import InputError
 
 
 @click.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("scenarios", nargs=-1, required=True, type=SafePath(dir_okay=False))
 @SET_OPTION
 @reports_errors
 def validate(scenarios, overrides, allow_extends):
@@ -69,7 +70,7 @@ def catalog(scenario, overrides, allow_extends, as_json):
 
 
 @click.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory", type=SafePath(file_okay=False))
 @reports_errors
 def init(directory):
     """Write an editable copy of the default scenario into DIRECTORY, split into files."""
@@ -81,8 +82,8 @@ def init(directory):
 
 
 @click.command()
-@click.argument("base", type=click.Path(dir_okay=False))
-@click.argument("proposed", type=click.Path(dir_okay=False))
+@click.argument("base", type=SafePath(dir_okay=False))
+@click.argument("proposed", type=SafePath(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a value of PROPOSED (repeatable), e.g. to preview a change.")
 @ALLOW_EXTENDS_OPTION

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
+from planner.cliutil import SCENARIO_ARG, SET_OPTION, SafePath, reports_errors
 
 
 @click.command()
@@ -27,7 +27,7 @@ from planner.cliutil import SCENARIO_ARG, SET_OPTION, reports_errors
 @click.option("--model", "focus", default=None,
               help="Model whose `when` quarter the tornado shows (default: the one the inputs "
                    "move most).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=SafePath(file_okay=False),
               help="Write samples.csv, quantiles.csv, when.csv, tornado.csv, failures.csv, "
                    "sample_economics.csv, summary.json (byte-identical for the same inputs), "
                    "timings.json and tornado.png/svg here.")

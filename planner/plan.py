@@ -70,8 +70,9 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
 
 def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = None,
               time_limit_s: float | None = None, gap: float | None = None,
-              price_override: tuple[str, float | None, float | None] | None = None) -> Plan:
-    """Run the whole plan; ``price_override`` = (model, input price, output price), None = list."""
+              price_override: tuple | None = None) -> Plan:
+    """Run the whole plan; ``price_override`` = (model, input price, output price[, cached
+    input price]), each None = list (see :func:`planner.timeline.override_prices`)."""
     from solver import AllocationProblem, SolveOptions, SolverError, solve_allocation
 
     from planner.economics import economics_table

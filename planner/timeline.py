@@ -153,16 +153,24 @@ def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
 
 
 def override_prices(demand: pd.DataFrame, scenario: Scenario, model: str,
-                    price_input: float | None, price_output: float | None) -> pd.DataFrame:
+                    price_input: float | None, price_output: float | None,
+                    price_cached: float | None = None) -> pd.DataFrame:
     """Copy of ``demand`` with ``model`` sold at the given prices (None keeps the list price).
 
-    Revenue and the priority-based unmet penalty follow the new prices; an explicit penalty
-    in the scenario is kept.
+    A new input price without a cached-input price keeps the list cache discount: the cached
+    price moves in proportion (list cached x new input / list input). Revenue and the
+    priority-based unmet penalty follow the new prices; an explicit penalty is kept.
     """
     out = demand.copy()
     rows = out["model"] == model
     if price_input is not None:
-        out.loc[rows, ["price_usd_per_m_input", "price_usd_per_m_cached_input"]] = price_input
+        listed = out.loc[rows, "price_usd_per_m_input"].to_numpy(dtype=float)
+        cached = out.loc[rows, "price_usd_per_m_cached_input"].to_numpy(dtype=float)
+        ratio = np.where(listed > 0, cached / np.where(listed > 0, listed, 1.0), 1.0)
+        out.loc[rows, "price_usd_per_m_input"] = price_input
+        out.loc[rows, "price_usd_per_m_cached_input"] = price_input * ratio
+    if price_cached is not None:
+        out.loc[rows, "price_usd_per_m_cached_input"] = price_cached
     if price_output is not None:
         out.loc[rows, "price_usd_per_m_output"] = price_output
     d, m = scenario.demand[model], scenario.models[model]

@@ -34,6 +34,7 @@ class WhenAnswer:
     model: str
     price_output: float | None
     price_input: float | None
+    price_cached_input: float | None
     margin: float
     share: float
     earliest_quarter: str | None
@@ -46,7 +47,8 @@ class WhenAnswer:
         from planner.tables import to_records
 
         return {"model": self.model, "price_output": self.price_output,
-                "price_input": self.price_input, "margin": self.margin, "share": self.share,
+                "price_input": self.price_input, "price_cached_input": self.price_cached_input,
+                "margin": self.margin, "share": self.share,
                 "task": self.task, "price_per_task": self.price_per_task,
                 "earliest_quarter": self.earliest_quarter, "reason": self.reason,
                 "quarters": to_records(self.quarters)}
@@ -108,9 +110,14 @@ def priced_per_task(loaded: Loaded, model: str, task: str, price: float) -> Load
 
 def when(loaded: Loaded, model: str, price_output: float | None, price_input: float | None = None,
          margin: float | None = None, share: float = 1.0, task: str | None = None,
-         price_per_task: float | None = None, **solver_args) -> WhenAnswer:
+         price_per_task: float | None = None, price_cached: float | None = None,
+         **solver_args) -> WhenAnswer:
     """Answer "when can we serve ``model`` at ``price_output``" quarter by quarter.
 
+    ``price_input``/``price_cached``: input prices (None: the list's; a new input price alone
+    keeps the list cache discount). Without ``price_output`` the table gives, per quarter, the
+    lowest output list price at ``margin`` with the input prices moved in proportion: the
+    same definition as `planner run`'s price at target margin.
     ``task``: add per-task columns; ``price_per_task`` (needs ``task``, excludes the per-token
     prices): sell the model at that price per task (see the module notes).
     """
@@ -118,13 +125,14 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     if price_per_task is not None and task is None:
         raise InputError([Problem("--price-per-task", None, "", "needs --per-task TASK "
                                   "(the task family the price is for)")])
-    if price_per_task is not None and (price_output is not None or price_input is not None):
+    if price_per_task is not None and (price_output is not None or price_input is not None
+                                       or price_cached is not None):
         raise InputError([Problem("--price-per-task", None, "", "give either a price per task "
                                   "or --price-output/--price-input, not both")])
     if task is not None:
         check_task(loaded, model, task)
     margin = loaded.scenario.economics.target_margin if margin is None else margin
-    override = (model, price_input, price_output)
+    override = (model, price_input, price_output, price_cached)
     if price_per_task is not None:
         loaded, override = priced_per_task(loaded, model, task, price_per_task), None
     plan = make_plan(loaded, price_override=override, **solver_args)
@@ -136,7 +144,12 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
 
     input_revenue = d["revenue_usd_per_m_output"] - d["price_usd_per_m_output"]
     cost = e["cost_usd_per_m_output_all_in"]
-    lowest_price = (cost / (1 - margin) - input_revenue).clip(lower=0.0)
+    if price_output is None:  # the rate card scaled, as run's price at target margin
+        revenue_per_list = d["revenue_usd_per_m_output"] / d["price_usd_per_m_output"].where(
+            d["price_usd_per_m_output"] > 0)
+        lowest_price = cost / (1 - margin) / revenue_per_list
+    else:  # input prices held: the output price that leaves the margin (0: input covers it)
+        lowest_price = (cost / (1 - margin) - input_revenue).clip(lower=0.0)
     revenue = d["revenue_usd_per_m_output"]
     achieved_margin = np.where(revenue > 0, 1 - cost / revenue.where(revenue > 0), np.nan)
     per_task = _per_task_columns(loaded, model, task, e, d, margin) if task else None
@@ -160,6 +173,7 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         "served_fraction": e["served_fraction"], "systems": e["systems"],
         "cost_usd_per_m_output": e["cost_usd_per_m_output"],
         "cost_usd_per_m_output_all_in": cost, "price_usd_per_m_input": d["price_usd_per_m_input"],
+        "price_usd_per_m_cached_input": d["price_usd_per_m_cached_input"],
         "price_usd_per_m_output": d["price_usd_per_m_output"],
         "margin": achieved_margin, "lowest_price_output_usd_per_m": lowest_price})
     if per_task is not None:
@@ -168,8 +182,8 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     table["binding"] = [b or "ok" for b in binding]
     first = next((q for q, good in zip(table["quarter"], ok) if good), None)
     last_reason = "" if first else f"{table['quarter'].iloc[-1]}: {binding[-1]}"
-    return WhenAnswer(model, price_output, price_input, margin, share, first, last_reason, table,
-                      task, price_per_task)
+    return WhenAnswer(model, price_output, price_input, price_cached, margin, share, first,
+                      last_reason, table, task, price_per_task)
 
 
 def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,

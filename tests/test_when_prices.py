@@ -1,0 +1,52 @@
+"""`planner when` price semantics: an input price alone keeps the list cache discount,
+--price-cached sets the cached price, and the lowest-price mode answers the same price at
+target margin as `planner run` (one definition, rate card scaled)."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+
+CACHED = ["--set", "demand.big-moe.price_usd_per_m.cached_input=0.3"]  # list: input 3, cached 0.3
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def quarters(result) -> list[dict]:
+    return json.loads(result.stdout)["quarters"]
+
+
+def test_input_price_alone_keeps_the_cache_discount(small_path):
+    rows = quarters(invoke("when", small_path, "--model", "big-moe", "--price-output", 15,
+                           "--price-input", 6, "--json", *CACHED))
+    assert [r["price_usd_per_m_input"] for r in rows] == [6.0] * len(rows)
+    assert [r["price_usd_per_m_cached_input"] for r in rows] == \
+        pytest.approx([0.6] * len(rows))   # 0.3 x 6 / 3
+
+
+def test_cached_price_is_set_explicitly(small_path):
+    answer = json.loads(invoke("when", small_path, "--model", "big-moe", "--price-output", 15,
+                               "--price-input", 6, "--price-cached", 1, "--json",
+                               *CACHED).stdout)
+    assert answer["price_cached_input"] == 1.0
+    assert {r["price_usd_per_m_cached_input"] for r in answer["quarters"]} == {1.0}
+
+
+def test_no_price_keeps_the_list_prices_and_says_so(small_path):
+    text = invoke("when", small_path, "--model", "big-moe", "--price-output", 15, *CACHED).stdout
+    assert "input prices (2026Q4): $3/M, cached $0.3/M (the list's)" in text
+
+
+def test_lowest_price_is_runs_price_at_target_margin(small_path):
+    run = json.loads(invoke("run", small_path, "--json", *CACHED).stdout)
+    expected = {r["quarter"]: r["price_at_target_margin_usd_per_m_output"]
+                for r in run["economics"] if r["model"] == "big-moe"}
+    rows = quarters(invoke("when", small_path, "--model", "big-moe", "--json", *CACHED))
+    assert {r["quarter"]: r["lowest_price_output_usd_per_m"] for r in rows} == \
+        pytest.approx(expected, rel=1e-12)
+    assert all(v > 0 for v in expected.values())
