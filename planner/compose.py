@@ -43,12 +43,10 @@ def merge(base: Located, child: Located) -> Located:
     """Deep-merge ``child`` over ``base``: child wins, ``null`` removes, lines follow values."""
 
     def walk(into: dict, over: dict) -> dict:
-        out = dict(into)
+        # `2026q1` over a parent's `2026Q1` replaces it, in its place
+        renames = _quarter_renames(into, over)
+        out = {renames.get(k, k): v for k, v in into.items()} if renames else dict(into)
         for key, value in over.items():
-            same = _same_quarter_key(into, key)
-            if same is not None and same not in over and same in out:
-                # `2026q1` over a parent's `2026Q1` replaces it, in its place
-                out = {(key if k == same else k): v for k, v in out.items()}
             if value is None:
                 out.pop(key, None)
             elif isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -66,13 +64,22 @@ def merge(base: Located, child: Located) -> Located:
     return Located(data, lines, base.problems + child.problems)
 
 
-def _same_quarter_key(mapping: dict, key: str) -> str | None:
-    """The other key of ``mapping`` that names the same quarter as ``key`` (spelt differently)."""
-    if key in mapping or not _QUARTERISH.match(key):
-        return None
-    wanted = Quarter.parse(key)
-    return next((k for k in mapping if isinstance(k, str) and _QUARTERISH.match(k)
-                 and Quarter.parse(k) == wanted), None)
+def _quarter_renames(into: dict, over: dict) -> dict:
+    """Keys of ``into`` that ``over`` names as the same quarter spelt otherwise -> ``over``'s
+    spelling (in one pass over each mapping: no quadratic scan of large mappings)."""
+    def quarters(mapping: dict) -> dict:
+        return {Quarter.parse(k): k for k in mapping
+                if isinstance(k, str) and _QUARTERISH.match(k)}
+
+    theirs = quarters(into)
+    if not theirs:
+        return {}
+    renames = {}
+    for quarter, key in quarters(over).items():
+        old = theirs.get(quarter)
+        if old is not None and old != key and old not in over:
+            renames[old] = key
+    return renames
 
 
 _QUARTERISH = re.compile(r"^\s*\d{4}\s*[Qq][1-4]\s*$")
