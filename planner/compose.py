@@ -136,6 +136,9 @@ def load_chain(path: str, seen: tuple[str, ...] = (), roots: tuple[str, ...] = (
             raise InputError([Problem(file, line, "extends", f"'{parent}' is {kind}; extends "
                                       "names files in the folder of the scenario given (or "
                                       "below it); allow another folder with --allow-extends DIR")])
+        if os.path.lexists(target) and not os.path.exists(target):
+            raise InputError([Problem(file, line, "extends", f"'{parent}' is a broken symbolic "
+                                      "link or a loop of links; point it at a scenario file")])
         if not os.path.exists(target):
             raise InputError([Problem(file, line, "extends", f"'{parent}' not found next to {path}; "
                                       "give `default` or a path relative to this file")])

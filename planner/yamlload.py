@@ -244,6 +244,9 @@ def load_yaml_file(path: str, shown_as: str | None = None) -> Located:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
+        if os.path.lexists(path):
+            raise InputError([Problem(shown, None, "", "is a broken symbolic link; point it at a "
+                                      "scenario file")]) from None
         raise InputError([Problem(shown, None, "", "file not found")]) from None
     except IsADirectoryError:
         raise InputError([Problem(shown, None, "", "is a directory, not a scenario file")]) from None

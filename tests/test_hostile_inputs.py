@@ -180,3 +180,13 @@ def test_task_families_are_capped(tmp_path, small_path):
     result = invoke("run", str(path), "-q")
     assert result.exit_code == 0, result.output
     assert result.output.count("Per task: t") == MAX_TASK_FAMILIES
+
+
+def test_symlink_loops_and_broken_links_are_named(tmp_path):
+    os.symlink(tmp_path / "loop", tmp_path / "loop")
+    os.symlink(tmp_path / "missing.yaml", tmp_path / "broken.yaml")
+    assert_exit_2(invoke("validate", str(tmp_path / "loop")), "Too many levels of symbolic links")
+    assert_exit_2(invoke("validate", str(tmp_path / "broken.yaml")), "is a broken symbolic link")
+    (tmp_path / "s.yaml").write_text("extends: loop\nname: s\n")
+    assert_exit_2(invoke("validate", str(tmp_path / "s.yaml")),
+                  "'loop' is a broken symbolic link or a loop of links")
