@@ -37,27 +37,28 @@ class SafePath(click.Path):
         return super().convert(value, param, ctx)
 
 
-class PlotFile(click.ParamType):
+class PlotFile(SafePath):
     """A plot file name: .png, .svg or .pdf, in a folder that exists and can be written,
     checked before any work is done (a missing folder would otherwise fail at the end)."""
 
     name = "file.png|svg|pdf"
+
+    def __init__(self):
+        super().__init__(dir_okay=False)
 
     def convert(self, value, param, ctx):
         import os
 
         from planner.plots import FORMATS
 
-        text = str(value)
-        if "\x00" in text:
-            self.fail(f"{text!r} holds a NUL byte; give a path without it", param, ctx)
+        text = str(super().convert(value, param, ctx))
         fmt = os.path.splitext(text)[1].lstrip(".").lower()
         if fmt not in FORMATS:
             self.fail(f"{text!r} has no plot extension; use "
                       + ", ".join("." + f for f in FORMATS), param, ctx)
-        folder = os.path.dirname(os.path.abspath(text))
         if os.path.isdir(text):
             self.fail(f"{text!r} is a directory; give a file name", param, ctx)
+        folder = os.path.dirname(os.path.abspath(text))
         if not os.path.isdir(folder):
             self.fail(f"the folder of {text!r} does not exist; create it first", param, ctx)
         if not os.access(folder, os.W_OK | os.X_OK):

@@ -15,6 +15,8 @@ import tempfile
 import numpy as np
 import pandas as pd
 
+from planner.errors import InputError, Problem, RunError
+
 DPI = 100
 WIDTH_IN = 10.0
 PANEL_HEIGHT_IN = 2.8
@@ -271,22 +273,16 @@ def render(fig, fmt: str, close: bool = True) -> bytes:
 
 
 def save(fig, path: str) -> None:
-    """Save ``fig`` to ``path`` (format by extension) via a temporary file renamed into place."""
+    """Save ``fig`` to ``path`` (format by extension) via a temporary file renamed into place;
+    a write error is a RunError naming the plot, and leaves no temporary file."""
     fmt = (os.path.splitext(path)[1].lstrip(".") or "png").lower()
     if fmt not in FORMATS:
-        from planner.errors import InputError, Problem
-
         raise InputError([Problem(path, None, "", f"unknown plot format '.{fmt}'; use "
                                   + ", ".join("." + f for f in FORMATS))])
     data = render(fig, fmt)
-    directory = os.path.dirname(os.path.abspath(path))
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(suffix="." + fmt, dir=directory)
-    except OSError as exc:
-        from planner.errors import RunError
-
-        raise RunError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
-    try:
+        fd, tmp = tempfile.mkstemp(suffix="." + fmt, dir=os.path.dirname(os.path.abspath(path)))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         umask = os.umask(0)
@@ -294,10 +290,9 @@ def save(fig, path: str) -> None:
         os.chmod(tmp, 0o666 & ~umask)   # mkstemp's 0600 is not what a user expects
         os.replace(tmp, path)
     except BaseException as exc:
-        os.unlink(tmp)
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         if isinstance(exc, OSError):
-            from planner.errors import RunError
-
             raise RunError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
         raise
 

@@ -171,6 +171,10 @@ def per_task_economics(plan, task: str | None = None) -> pd.DataFrame:
         "price_at_target_margin_usd_per_task": cost / (1 - margin),
         "achievable_price_usd_per_task": cost / (1 - margin) * rent_factor.fillna(1.0),
     })
+    # as the per-token economics: no demand (before launch), no margin or price
+    no_demand = ~(out["demand_output_tokens_per_day"] > 0)
+    out.loc[no_demand, ["gross_margin_per_task", "price_at_target_margin_usd_per_task",
+                        "achievable_price_usd_per_task"]] = np.nan
     out = out.sort_values(["task", "quarter", "model"], kind="stable").reset_index(drop=True)
     out.attrs["units"] = {k: v for k, v in UNITS.items() if k in out}
     return out

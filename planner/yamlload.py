@@ -224,10 +224,10 @@ def _build(root: yaml.Node, filename: str, path: Path, line_override: int | None
         data = builder.build(root, path)
     except _Abort:
         data = None
-    hard = [p for p in builder.problems if not (keep_going and p in builder.duplicates)]
-    if hard or (builder.problems and not keep_going):
+    soft = builder.duplicates if keep_going else []
+    if len(builder.problems) > len(soft):
         raise InputError(builder.problems)
-    return data, builder.lines, list(builder.problems)
+    return data, builder.lines, soft
 
 
 def load_yaml_file(path: str, shown_as: str | None = None) -> Located:
