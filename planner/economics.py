@@ -80,7 +80,7 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     """One row per (model, quarter): demand and served tokens, cost, list price, margin, prices."""
     out = demand[KEYS + ["tier", "output_tokens_per_day", "m_output_per_hour",
                          "price_usd_per_m_input", "price_usd_per_m_output",
-                         "revenue_usd_per_m_output"]].copy()
+                         "revenue_usd_per_m_output", "imputed_value_usd_per_m_output"]].copy()
     costs = _split_costs(costs, demand)
     used = _by_model_quarter(allocation, utilisation, costs)
     cheap = _cheapest_option(options, utilisation, costs)
@@ -119,5 +119,5 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
                 "served_output_tokens_per_day", "unmet_output_tokens_per_day", "served_fraction",
                 "chips", "systems", "cost_basis", "cost_usd_per_m_input", "cost_usd_per_m_output",
                 "cost_usd_per_m_output_all_in", "list_usd_per_m_input", "list_usd_per_m_output",
-                "revenue_usd_per_m_output", "gross_margin", "price_at_target_margin_usd_per_m_output",
+                "revenue_usd_per_m_output", "imputed_value_usd_per_m_output", "gross_margin", "price_at_target_margin_usd_per_m_output",
                 "scarcity_price_usd_per_m_output", "achievable_price_usd_per_m_output"]]

@@ -97,7 +97,7 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
         demand=pd.DataFrame({
             "model": demand["model"], "quarter": demand["quarter"],
             "m_output_per_hour": demand["m_output_per_hour"],
-            "value_usd_per_m_output": demand["revenue_usd_per_m_output"],
+            "value_usd_per_m_output": demand["value_usd_per_m_output"],
             "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
             "min_served_fraction": demand["min_served_fraction"]}),
         power_cap=power_caps(scenario, quarters))

@@ -284,6 +284,11 @@ class Demand(Section):
     price_usd_per_m: Prices
     price_changes: QuarterMap(Prices) = Field(
         default_factory=dict, description="New list prices from the given quarter on.")
+    imputed_value_usd_per_m: Optional[Prices] = Field(
+        None, description="What a token worth more than its list price is worth to the lab "
+        "(a free tier: ads, conversion to paid), $ per M tokens: the allocation values served "
+        "tokens at list revenue plus this; the fleet P&L shows it apart (imputed_value_usd), "
+        "never as revenue.")
     peak_to_average: Annotated[float, Field(ge=1)] = Field(
         1.0, description="Peak-hour demand over the daily average: capacity is sized for the "
         "peak, so each chip serves (average) tokens at 1/peak_to_average of its throughput.")

@@ -124,10 +124,22 @@ def model_demand(scenario: Scenario, key: str, q: np.ndarray) -> dict[str, np.nd
               for name in ("input", "output", "cached_input")}
     revenue = revenue_usd_per_m_output(prices["input"], prices["output"], prices["cached_input"],
                                        ratio, model.workload.cache_hit)
+    imputed = imputed_value_usd_per_m_output(d, ratio, model.workload.cache_hit)
     return {"output_tokens_per_day": per_day, "input_tokens_per_output_token": ratio,
             "price_input": prices["input"], "price_output": prices["output"],
             "price_cached_input": prices["cached_input"], "revenue": revenue,
-            "penalty": unmet_penalty(revenue, d.priority, d.unmet_penalty_usd_per_m_output)}
+            "imputed": imputed, "value": revenue + imputed,
+            "penalty": unmet_penalty(revenue + imputed, d.priority,
+                                     d.unmet_penalty_usd_per_m_output)}
+
+
+def imputed_value_usd_per_m_output(d, input_per_output: float, cache_hit: float) -> float:
+    """Imputed (non-revenue) value of 1 M output tokens with their input; 0 when none is set."""
+    v = d.imputed_value_usd_per_m
+    if v is None:
+        return 0.0
+    return float(revenue_usd_per_m_output(v.input, v.output, _price(v, "cached_input"),
+                                          input_per_output, cache_hit))
 
 
 def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
@@ -145,7 +157,9 @@ def demand_table(scenario: Scenario, quarters: list[Quarter]) -> pd.DataFrame:
             "price_usd_per_m_input": series["price_input"],
             "price_usd_per_m_output": series["price_output"],
             "price_usd_per_m_cached_input": series["price_cached_input"],
-            "revenue_usd_per_m_output": series["revenue"], "priority": d.priority,
+            "revenue_usd_per_m_output": series["revenue"],
+            "imputed_value_usd_per_m_output": series["imputed"],
+            "value_usd_per_m_output": series["value"], "priority": d.priority,
             "unmet_penalty_usd_per_m_output": series["penalty"],
             "min_served_fraction": d.min_served_fraction,
         }))
@@ -179,9 +193,11 @@ def override_prices(demand: pd.DataFrame, scenario: Scenario, model: str,
                                        out.loc[rows, "price_usd_per_m_cached_input"].to_numpy(),
                                        out.loc[rows, "input_tokens_per_output_token"].to_numpy(),
                                        m.workload.cache_hit)
+    value = revenue + out.loc[rows, "imputed_value_usd_per_m_output"].to_numpy()
     out.loc[rows, "revenue_usd_per_m_output"] = revenue
+    out.loc[rows, "value_usd_per_m_output"] = value
     out.loc[rows, "unmet_penalty_usd_per_m_output"] = unmet_penalty(
-        revenue, d.priority, d.unmet_penalty_usd_per_m_output)
+        value, d.priority, d.unmet_penalty_usd_per_m_output)
     return out
 
 

@@ -131,7 +131,7 @@ class Engine:
             self.layout, ids, tput, fleet.usd_per_chip_hour[s],
             np.round(phys.replica_chips.reshape(-1)[ids]).astype(int).astype(float),
             fleet.kw_per_chip[s], avail.reshape(-1), demand.m_output_per_hour.reshape(-1),
-            demand.revenue.reshape(-1), demand.penalty.reshape(-1),
+            demand.value.reshape(-1), demand.penalty.reshape(-1),
             np.repeat(demand.min_served_fraction, Q), self._power(scenario))
         solved = self.lps.solve(ix, ids)
         timings["lp_build_s"], timings["lp_solve_s"] = solved.build_s, solved.solve_s

@@ -49,6 +49,7 @@ class DemandArrays:
     peak_to_average: np.ndarray  # (M,)
     price_output: np.ndarray  # (M, Q) list $ per M output tokens
     revenue: np.ndarray  # (M, Q) list revenue per M output tokens with their input
+    value: np.ndarray  # (M, Q) what the allocation values them at: revenue + imputed value
     penalty: np.ndarray  # (M, Q) unmet penalty per M output tokens
     min_served_fraction: np.ndarray  # (M,)
 
@@ -62,8 +63,9 @@ def demand_arrays(scenario: Scenario, qidx: np.ndarray) -> DemandArrays:
                      series["input_tokens_per_output_token"], d.peak_to_average,
                      np.broadcast_to(series["price_output"], qidx.shape),
                      np.broadcast_to(np.asarray(series["revenue"], dtype=float), qidx.shape),
+                     np.broadcast_to(np.asarray(series["value"], dtype=float), qidx.shape),
                      series["penalty"], d.min_served_fraction))
-    cols = list(zip(*rows)) if rows else [[]] * 7
+    cols = list(zip(*rows)) if rows else [[]] * 8
     return DemandArrays(*(np.array(c, dtype=float) for c in cols))
 
 
