@@ -30,17 +30,30 @@ from planner.errors import InputError, Problem
 @click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "parquet", "xlsx"]),
               help="With --out: also write the tables as CSV (utilisation.csv), Parquet "
                    "(*.parquet) or Excel (tables.xlsx); repeatable.")
+@click.option("--wide", is_flag=True,
+              help="Print tables as wide as they come instead of fitting them to the terminal "
+                   "width ($COLUMNS, default 120).")
+@click.option("--model", "models", multiple=True, metavar="MODEL",
+              help="Show only this model's rows in the tables (repeatable; the summary and the "
+                   "files keep every model).")
+@click.option("--quarter", "quarter_texts", multiple=True, metavar="QUARTER",
+              help="Show only this quarter's rows in the tables, e.g. 2026Q3 (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
 @reports_errors
 def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, time_limit, gap,
-        as_json,
-        with_report, formats, quiet):
+        as_json, with_report, formats, wide, models, quarter_texts, quiet):
     """Plan the fleet quarter by quarter: allocation, served demand, cost, margin, scarcity.
 
+    \b
+    The terminal output starts with a summary (unmet demand and lost revenue, the bottleneck
+    system, the capacity gap, idle chips and their cost, operating profit by year), then the
+    tables: economics per model and quarter, allocation, utilisation and shadow prices.
+    Warnings about implausible inputs or results go to stderr (and summary.json "warnings").
     \b
     Examples:
       planner run                                  the embedded default scenario
       planner run my.yaml --out results/           also write CSV/JSON files
+      planner run --model flagship --quarter 2026Q3 --quarter 2026Q4
       planner run --set economics.target_margin=0.5 --integer
       planner run --out results/ --report --format xlsx   report.html and tables.xlsx too
     """
@@ -49,9 +62,10 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
     from planner.plan import make_plan
     from planner.progress import Stages
     from planner.runfiles import summary, write_run
+    from planner.cliutil import pick, quarters_option
     from planner.runview import render
     from planner.scenario import load_scenario
-    from planner.tables import json_text
+    from planner.tables import json_text, terminal_width
 
     if (with_report or formats) and out_dir is None:
         flag = "--report" if with_report else "--format"
@@ -59,12 +73,15 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
     with Stages(3 if out_dir else 2, quiet) as stage:
         with stage("loading scenario"):
             loaded = load_scenario(scenario, overrides, allow_extends)
+            if models:
+                pick(loaded, "models", models)
+            shown_quarters = tuple(str(q) for q in quarters_option(loaded.scenario, quarter_texts))
             if out_dir is not None:  # refuse a bad destination before the work, not after
                 check_destination(out_dir, force, loaded.doc.files())
         with stage("planning: cost core and solver"):
             plan = make_plan(loaded, integer=integer, backend=backend, time_limit_s=time_limit,
                              gap=gap)
-        for warning in plan.solver_info.get("warnings", ()):
+        for warning in plan.warnings:
             click.echo(f"warning: {warning}", err=True)
         if out_dir:
             with stage("writing files" + (", plots and report" if with_report else "")):
@@ -73,7 +90,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
     if as_json:
         click.echo(json_text(summary(plan)))
     else:
-        click.echo(render(plan))
+        click.echo(render(plan, None if wide else terminal_width(), models, shown_quarters))
     if out_dir:
         click.echo(f"wrote {describe(files)} to {out_dir}", err=True)
 
@@ -122,7 +139,8 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
               planner when --model mythos-class --per-task coding-agent --price-per-task 1
     """
     from planner.scenario import load_scenario
-    from planner.tables import format_table, json_text
+    from planner.tables import format_fitted, json_text, terminal_width
+    from planner.when import terminal_view
     from planner.when import when as answer_when
 
     loaded = load_scenario(scenario, overrides, allow_extends)
@@ -141,16 +159,22 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
                    f"cached ${first['price_usd_per_m_cached_input']:g}/M"
                    + (" (the list's)" if price_input is None and price_cached is None else ""))
     if price_output is not None or price_per_task is not None:
-        click.echo(f"earliest quarter: {answer.earliest_quarter or 'none in the horizon'}"
-                   + (f" (last quarter {answer.reason})" if answer.reason else ""))
-    view = answer.quarters.drop(columns=["ok"])
+        if answer.earliest_quarter:
+            click.echo(f"earliest quarter: {answer.earliest_quarter} (and every quarter after it)")
+        else:
+            click.echo("earliest quarter: none in the horizon"
+                       + (f" (last failing quarter {answer.reason})" if answer.reason else ""))
+        if answer.first_quarter and not answer.sustained:
+            click.echo(f"first qualifying quarter: {answer.first_quarter}, but not sustained")
+    view = answer.quarters
     if task:
-        from planner.when import per_task_view
-
         click.echo(f"tokens per {task} task: {view['input_tokens_per_task'].iloc[0]:,.0f} in / "
                    f"{view['output_tokens_per_task'].iloc[0]:,.0f} out")
-        view = per_task_view(view)
-    click.echo(format_table(view))
+    click.echo(format_fitted(terminal_view(view, per_task=task is not None),
+                             "Per quarter: demand in B output tokens a day; prices in, cached, "
+                             "out and lowest_out in $ per M tokens; cost_all_in in $ per M "
+                             "output tokens with their input tokens",
+                             ["quarter"], terminal_width()))
 
 
 @click.command()

@@ -13,7 +13,14 @@ from planner.errors import InputError
 @SET_OPTION
 @reports_errors
 def validate(scenarios, overrides, allow_extends):
-    """Check scenario files without running anything; report every problem at once."""
+    """Check scenario files without planning; report every problem at once.
+
+    Problems (exit 2) stop a run. Warnings (stderr, exit 0) flag what is legal but
+    implausible: chip figures far outside the catalog's span, models priced $0 with no
+    imputed value, models that fit on no system (the cost core runs for this check).
+    """
+    from planner.plan import cost_table
+    from planner.plausibility import fit_warnings, input_warnings
     from planner.scenario import load_scenario
 
     problems = []
@@ -24,6 +31,8 @@ def validate(scenarios, overrides, allow_extends):
             problems.extend(exc.problems)
             continue
         s = loaded.scenario
+        for warning in input_warnings(s, loaded.doc) + fit_warnings(s, cost_table(loaded)[0].table):
+            click.echo(f"warning: {warning}", err=True)
         click.echo(f"{path}: ok ({len(s.systems)} systems, {len(s.models)} models, "
                    f"{len(s.demand)} demand series, {s.horizon.start}-{s.horizon.end})")
     if problems:

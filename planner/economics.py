@@ -1,16 +1,26 @@
 """Per (model, quarter) economics of a solved plan: served demand, cost, margin, prices.
 
-All prices compare on the request mix: 1 M output tokens together with the input tokens that
-come with them. A required revenue R per M output tokens is shown as an output price by scaling
-the list prices (input and output alike) by R / list revenue, so a price column reads as "the
-output list price needed, with the input price moved in proportion"; with no list revenue
-(a free tier) R is shown as it is.
+One definition of each figure, used by every output (README "Definitions"). Costs and
+revenues are per M output tokens of the request mix: 1 M output tokens together with the
+input tokens that come with them.
 
-* cost_usd_per_m_output_all_in = serving $ / M output tokens served (input processing included)
-* gross_margin = 1 - cost / list revenue
+* cost_usd_per_m_output_all_in: serving $ per M output tokens served, input processing
+  included (the cheapest available option's when nothing is served)
+* revenue_usd_per_m_output: list revenue of those tokens (input, cached input, output prices)
+* gross_margin = 1 - cost_usd_per_m_output_all_in / revenue_usd_per_m_output
+* capacity_gap_chips: chips of the cheapest available system that would serve the unmet
+  demand (NaN when no system fits)
+* scarcity_rent_usd_per_m_output: shadow price x chip-hours per M: what the capacity a token
+  takes is worth to the other models
+
+A required revenue R is shown as an output price by scaling the list rate card (input and
+output alike) by R / list revenue, so a price column reads as "the output list price needed,
+with the input prices moved in proportion"; with no list revenue (a free tier) R is shown
+as it is:
+
+* break_even_price: R = cost (margin 0)
 * price_at_target_margin: R = cost / (1 - target margin)
-* scarcity_price: R = cost + scarcity rent (shadow price x chip-hours per M): what a token must
-  fetch to be worth the capacity it takes from other models
+* scarcity_price: R = cost + scarcity rent
 * achievable_price: R = (cost + scarcity rent) / (1 - target margin)
 """
 from __future__ import annotations
@@ -71,7 +81,8 @@ def _cheapest_option(options: pd.DataFrame, utilisation: pd.DataFrame,
     rows["cost_all_in"] = rows["usd_per_chip_hour"] / rows["m_output_per_chip_hour"]
     rows["rent"] = rows["shadow_price_usd_per_chip_hour"].fillna(0.0) / rows["m_output_per_chip_hour"]
     best = rows.sort_values(["cost_all_in", "system"]).groupby(KEYS, sort=False).head(1)
-    return best[KEYS + ["system", "cost_all_in", "rent", "usd_per_m_input", "usd_per_m_output"]]
+    return best[KEYS + ["system", "cost_all_in", "rent", "usd_per_m_input", "usd_per_m_output",
+                        "m_output_per_chip_hour"]]
 
 
 def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.DataFrame,
@@ -89,7 +100,10 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     served = out["served_m_per_hour"].fillna(0.0)
     is_served = served > 1e-12
     out["served_output_tokens_per_day"] = served * 24e6
-    out["unmet_output_tokens_per_day"] = (out["m_output_per_hour"] - served).clip(lower=0) * 24e6
+    unmet = (out["m_output_per_hour"] - served).clip(lower=0)
+    out["unmet_output_tokens_per_day"] = unmet * 24e6
+    # chips of the cheapest available system that would serve the unmet demand (NaN: none fits)
+    out["capacity_gap_chips"] = np.where(unmet > 0, unmet / out["m_output_per_chip_hour"], 0.0)
     has_demand = out["m_output_per_hour"] > 0
     # no demand (before launch): nothing to serve, so no served share, margin or price
     out["served_fraction"] = served / out["m_output_per_hour"].where(has_demand)
@@ -109,6 +123,8 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     rent = np.where(has_demand, rent, np.nan)                # serving would cost at no load
     out["gross_margin"] = np.where(revenue > 0, 1.0 - cost_all_in / revenue.where(revenue > 0), np.nan)
     as_price = np.where(revenue > 0, out["price_usd_per_m_output"] / revenue.where(revenue > 0), 1.0)
+    out["scarcity_rent_usd_per_m_output"] = rent
+    out["break_even_price_usd_per_m_output"] = as_price * cost_all_in
     out["price_at_target_margin_usd_per_m_output"] = as_price * cost_all_in / (1 - target_margin)
     out["scarcity_price_usd_per_m_output"] = as_price * (cost_all_in + rent)
     out["achievable_price_usd_per_m_output"] = as_price * (cost_all_in + rent) / (1 - target_margin)
@@ -117,7 +133,9 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
                               "output_tokens_per_day": "demand_output_tokens_per_day"})
     return out[["model", "quarter", "tier", "demand_output_tokens_per_day",
                 "served_output_tokens_per_day", "unmet_output_tokens_per_day", "served_fraction",
-                "chips", "systems", "cost_basis", "cost_usd_per_m_input", "cost_usd_per_m_output",
+                "capacity_gap_chips", "chips", "systems", "cost_basis", "cost_usd_per_m_input", "cost_usd_per_m_output",
                 "cost_usd_per_m_output_all_in", "list_usd_per_m_input", "list_usd_per_m_output",
-                "revenue_usd_per_m_output", "imputed_value_usd_per_m_output", "gross_margin", "price_at_target_margin_usd_per_m_output",
-                "scarcity_price_usd_per_m_output", "achievable_price_usd_per_m_output"]]
+                "revenue_usd_per_m_output", "imputed_value_usd_per_m_output", "gross_margin",
+                "scarcity_rent_usd_per_m_output", "break_even_price_usd_per_m_output",
+                "price_at_target_margin_usd_per_m_output", "scarcity_price_usd_per_m_output",
+                "achievable_price_usd_per_m_output"]]

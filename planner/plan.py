@@ -28,8 +28,10 @@ class Plan:
     economics: pd.DataFrame    # model, quarter: served, cost, price, margin, achievable price
     utilisation: pd.DataFrame  # system, quarter: used, capacity, shadow price
     power: pd.DataFrame | None  # site, quarter: cap, used MW, shadow price (None without caps)
+    pnl: pd.DataFrame          # quarter: revenue, fleet cost split, profit (planner.pnl)
     solver_info: dict = field(default_factory=dict)
     timings_s: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # solver, inputs and results (stderr)
 
 
 def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
@@ -77,6 +79,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
 
     from planner.economics import economics_table
     from planner.numerics import check_problem
+    from planner.plausibility import input_warnings, result_warnings
+    from planner.pnl import fleet_pnl
 
     timings = {}
     start = time.perf_counter()
@@ -113,6 +117,9 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
 
     economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
                                 scenario.economics.target_margin)
+    pnl = fleet_pnl(economics, fleet, result.allocation)
+    warnings = (list(result.warnings) + span_warnings + input_warnings(scenario, loaded.doc)
+                + result_warnings(economics, result.utilisation))
     timings["total_s"] = time.perf_counter() - start
     info = {"solver": result.solver, "solver_version": result.solver_version,
             "status": result.status,
@@ -120,4 +127,4 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "integer": integer or settings.integer,
             "warnings": list(result.warnings) + span_warnings}
     return Plan(loaded, quarters, fleet, demand, costs, result.allocation, economics,
-                result.utilisation, result.power, info, timings)
+                result.utilisation, result.power, pnl, info, timings, warnings)

@@ -163,24 +163,20 @@ def demand_figure(economics: pd.DataFrame, title: str):
     return fig
 
 
-def cost_as_output_price(economics: pd.DataFrame) -> pd.Series:
-    """All-in cost per M output tokens expressed like the price columns (list-price mix)."""
-    revenue = economics["revenue_usd_per_m_output"]
-    scale = np.where(revenue > 0, economics["list_usd_per_m_output"] / revenue.where(revenue > 0), 1.0)
-    return economics["cost_usd_per_m_output_all_in"] * scale
-
-
 def cost_figure(economics: pd.DataFrame, title: str):
-    """Per model, cost per M output tokens with list, target-margin and achievable prices (log)."""
+    """Per model, output prices per M tokens (log): break-even (the all-in cost), at the target
+    margin, achievable and list; each with the input prices moved in proportion."""
     models = _order(economics, "model")
     quarters = sorted(set(economics["quarter"]))
     fig, axes = _panels(len(models), title)
     x = np.arange(len(quarters))
-    lines = [("cost (all-in)", "tab:blue", "-"), ("price at target margin", "tab:green", ":"),
+    lines = [("break-even price (all-in cost)", "tab:blue", "-"),
+             ("price at target margin", "tab:green", ":"),
              ("achievable price", "tab:orange", "--"), ("list price", "black", "-")]
     for ax, model in zip(axes, models):
         rows = economics[economics["model"] == model].set_index("quarter").reindex(quarters)
-        series = [cost_as_output_price(rows), rows["price_at_target_margin_usd_per_m_output"],
+        series = [rows["break_even_price_usd_per_m_output"],
+                  rows["price_at_target_margin_usd_per_m_output"],
                   rows["achievable_price_usd_per_m_output"], rows["list_usd_per_m_output"]]
         for values, (label, colour, style) in zip(series, lines):
             y = values.to_numpy(dtype=float)

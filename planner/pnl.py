@@ -4,6 +4,7 @@
   input, cached-input and output prices on the request mix)
 * fleet_cost_usd = installed chips x $/chip-hour x hours, whether used, idle or reserved;
   split into serving (allocated chips), reserved (held back) and idle (the rest)
+* lost_revenue_usd = unmet M output tokens x the model's list revenue per M output tokens
 * imputed_value_usd = served M output tokens x the model's imputed value (a free tier's ad or
   conversion value): shown apart, in neither revenue nor profit
 * operating_profit_usd = revenue_usd - fleet_cost_usd; operating_margin = profit / revenue
@@ -21,6 +22,8 @@ def fleet_pnl(economics: pd.DataFrame, fleet: pd.DataFrame, allocation: pd.DataF
     quarters = pd.unique(fleet["quarter"])
     served_m = economics["served_output_tokens_per_day"] / 24e6
     revenue = (served_m * economics["revenue_usd_per_m_output"]).groupby(economics["quarter"]).sum()
+    unmet_m = economics["unmet_output_tokens_per_day"] / 24e6
+    lost = (unmet_m * economics["revenue_usd_per_m_output"]).groupby(economics["quarter"]).sum()
     imputed = (served_m * economics["imputed_value_usd_per_m_output"]).groupby(economics["quarter"]).sum()
     serving = allocation.groupby("quarter")["usd_per_hour"].sum()
     fleet_usd = (fleet["installed_chips"] * fleet["usd_per_chip_hour"]).groupby(fleet["quarter"]).sum()
@@ -28,7 +31,8 @@ def fleet_pnl(economics: pd.DataFrame, fleet: pd.DataFrame, allocation: pd.DataF
                 ).groupby(fleet["quarter"]).sum()
     out = pd.DataFrame({"quarter": quarters})
     per_hour = {"revenue_usd": revenue, "serving_cost_usd": serving, "reserved_cost_usd": reserved,
-                "fleet_cost_usd": fleet_usd, "imputed_value_usd": imputed}
+                "fleet_cost_usd": fleet_usd, "lost_revenue_usd": lost,
+                "imputed_value_usd": imputed}
     for name, series in per_hour.items():
         out[name] = series.reindex(quarters).fillna(0.0).to_numpy() * HOURS_PER_QUARTER
     out["idle_cost_usd"] = (out["fleet_cost_usd"] - out["serving_cost_usd"]
@@ -38,4 +42,5 @@ def fleet_pnl(economics: pd.DataFrame, fleet: pd.DataFrame, allocation: pd.DataF
     rev = out["revenue_usd"]
     out["operating_margin"] = np.where(rev > 0, out["operating_profit_usd"] / rev.where(rev > 0), np.nan)
     return out[["quarter", "revenue_usd", "serving_cost_usd", "idle_cost_usd", "reserved_cost_usd",
-                "fleet_cost_usd", "operating_profit_usd", "operating_margin", "imputed_value_usd"]]
+                "fleet_cost_usd", "operating_profit_usd", "operating_margin", "lost_revenue_usd",
+                "imputed_value_usd"]]

@@ -51,15 +51,10 @@ def utilisation_frame(plan: Plan) -> pd.DataFrame:
               "shadow_price_usd_per_chip_hour"]]
 
 
-def pnl_frame(plan: Plan) -> pd.DataFrame:
-    from planner.pnl import fleet_pnl
-
-    return fleet_pnl(plan.economics, plan.fleet, plan.allocation)
-
-
 def summary(plan: Plan) -> dict:
     """The JSON summary: provenance, economics (per token and per task), allocation,
     utilisation and (with site power caps) power records."""
+    from planner.headline import headline
     from planner.tasks import per_task_economics
 
     return {
@@ -69,7 +64,9 @@ def summary(plan: Plan) -> dict:
         "allocation": to_records(allocation_frame(plan)),
         "utilisation": to_records(utilisation_frame(plan)),
         "power": to_records(plan.power) if plan.power is not None else [],
-        "fleet_pnl": to_records(pnl_frame(plan)),
+        "fleet_pnl": to_records(plan.pnl),
+        "headline": headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet),
+        "warnings": list(plan.warnings),
     }
 
 
@@ -87,7 +84,7 @@ def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> li
             handle.write(json_text(summary(plan)) + "\n")
         with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
             handle.write(json_text({"timings_s": plan.timings_s}) + "\n")
-        write_csv(pnl_frame(plan), os.path.join(tmp, files[4]))
+        write_csv(plan.pnl, os.path.join(tmp, files[4]))
         if extra is not None:
             files = files + list(extra(tmp))
     return files

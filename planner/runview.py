@@ -1,23 +1,26 @@
-"""Terminal tables of a plan: economics per model-quarter, allocation, utilisation."""
+"""Terminal view of a plan: the headline summary first, then economics per model-quarter,
+allocation and utilisation, fitted to the terminal width (or as wide as they come)."""
 from __future__ import annotations
+
+import textwrap
 
 import pandas as pd
 
 from planner.plan import Plan
-from planner.tables import format_table
+from planner.tables import format_fitted, format_table
 
 
 def economics_view(plan: Plan) -> pd.DataFrame:
     e = plan.economics
     return pd.DataFrame({
         "quarter": e["quarter"], "model": e["model"],
-        "demand_btok_per_day": e["demand_output_tokens_per_day"] / 1e9,
+        "demand_B/day": e["demand_output_tokens_per_day"] / 1e9,
         "served": e["served_fraction"].map(lambda f: "no demand" if pd.isna(f) else f"{f:.0%}"),
-        "cost_in_usd_per_m": e["cost_usd_per_m_input"],
-        "cost_out_usd_per_m": e["cost_usd_per_m_output"],
-        "list_out_usd_per_m": e["list_usd_per_m_output"],
+        "cost_all_in": e["cost_usd_per_m_output_all_in"],
+        "revenue": e["revenue_usd_per_m_output"],
         "margin": e["gross_margin"].map(lambda m: "-" if pd.isna(m) else f"{m:.0%}"),
-        "achievable_out_usd_per_m": e["achievable_price_usd_per_m_output"],
+        "list_out": e["list_usd_per_m_output"],
+        "achievable_out": e["achievable_price_usd_per_m_output"],
         "systems": e["systems"].where(e["systems"] != "", e["cost_basis"]),
     }).sort_values(["quarter", "model"], kind="stable")
 
@@ -57,7 +60,21 @@ def power_view(plan: Plan) -> pd.DataFrame | None:
 _MODES = {"off": "LP", "round": "whole replicas, rounded LP", "exact": "whole replicas, MILP"}
 
 
-def render(plan: Plan) -> str:
+def _filtered(frame: pd.DataFrame, models: tuple[str, ...], quarters: tuple[str, ...]):
+    if models and "model" in frame.columns:
+        frame = frame[frame["model"].isin(models)]
+    if quarters and "quarter" in frame.columns:
+        frame = frame[frame["quarter"].isin(quarters)]
+    return frame
+
+
+def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
+           quarters: tuple[str, ...] = ()) -> str:
+    """The run's terminal text: headline summary (whole plan), then the tables (filtered to
+    ``models``/``quarters`` when given), each fitted to ``width`` columns (None: as wide as
+    they come)."""
+    from planner.headline import headline, headline_lines
+
     s = plan.loaded.scenario
     info = plan.solver_info
     head = (f"Scenario {s.name}: {s.horizon.start}-{s.horizon.end}, {len(s.systems)} systems, "
@@ -65,32 +82,50 @@ def render(plan: Plan) -> str:
             f"Solver {info['solver']} ({_MODES[info['integer']]}): {info['status']}, "
             f"objective ${info['objective_usd_per_hour']:,.0f}/h; "
             f"run {plan.timings_s['total_s']:.2f} s")
-    parts = [head,
-             format_table(economics_view(plan), "Demand, cost and prices per model "
-                          "($/M tokens; achievable = (cost + scarcity rent) / (1 - margin))"),
-             format_table(allocation_view(plan), "Allocation (chips serving each model)"),
-             format_table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system "
-                          "(share of available chips used; $ = shadow price per chip-hour)")]
+    facts = headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet)
+    parts = [head, "\n".join(headline_lines(facts, width))]
+
+    def table(frame: pd.DataFrame, title: str, keys: list[str]) -> str:
+        frame = _filtered(frame, models, quarters)
+        return (format_table(frame, title) if width is None
+                else format_fitted(frame, title, keys, width))
+
+    parts += [table(economics_view(plan), "Demand (B output tokens/day), cost and prices per "
+                    "model: $ per M output tokens with their input tokens; margin = 1 - "
+                    "cost_all_in / revenue (at list prices);\nlist_out = list output price; "
+                    "achievable_out = (cost + scarcity rent) / (1 - target margin), as an output "
+                    "price with input prices in proportion",
+                    ["quarter", "model"]),
+              table(allocation_view(plan), "Allocation (chips serving each model)",
+                    ["quarter", "model"]),
+              table(utilisation_view(plan), "Utilisation and scarcity (shadow) price per system "
+                    "(share of available chips used; $ = shadow price per chip-hour)", ["quarter"])]
     power = power_view(plan)
     if power is not None:
-        parts.append(format_table(power, "Site power caps (MW) and their shadow price"))
-    parts += per_task_tables(plan)
+        parts.append(table(power, "Site power caps (MW) and their shadow price",
+                           ["quarter", "site"]))
+    parts += per_task_tables(plan, table, width, models)
     return "\n\n".join(parts)
 
 
-def per_task_tables(plan: Plan) -> list[str]:
+def per_task_tables(plan: Plan, table, width: int | None = None,
+                    models: tuple[str, ...] = ()) -> list[str]:
     """One table per task family of the served models: cost (on the systems used) and list
-    price per task, by quarter; none when no served model has ``tokens_per_task``."""
+    price per task, by quarter; none when no served model has ``tokens_per_task``.
+    ``table(frame, title, keys)`` formats (and filters) each."""
     from planner.tasks import per_task_economics, per_task_view
 
     economics = per_task_economics(plan)
+    if models:
+        economics = economics[economics["model"].isin(models)]
     out = []
     for task, task_rows in economics.groupby("task", sort=True):
         rows = task_rows.drop_duplicates("model")
         tokens = "; ".join(f"{m} {i:,.0f} in / {o:,.0f} out" for m, i, o in zip(
             rows["model"], rows["input_tokens_per_task"], rows["output_tokens_per_task"]))
-        out.append(format_table(per_task_view(task_rows, task),
-                                f"Per task: {task} ($ per task: cost on the systems used, or the "
-                                f"cheapest available when unserved; list price)")
-                   + f"\ntokens per task: {tokens}")
+        out.append(table(per_task_view(task_rows, task),
+                         f"Per task: {task} ($ per task: cost on the systems used, or the "
+                         f"cheapest available when unserved; list price)", ["quarter"])
+                   + "\n" + (textwrap.fill(f"tokens per task: {tokens}", width) if width
+                             else f"tokens per task: {tokens}"))
     return out

@@ -40,6 +40,71 @@ def format_table(frame: pd.DataFrame, title: str | None = None) -> str:
     return "\n".join(out)
 
 
+DEFAULT_WIDTH = 120
+MIN_TEXT_WIDTH = 12  # a text column is cut to no less than this before a table is split
+
+
+def terminal_width() -> int:
+    """Columns to fit tables into: $COLUMNS when it is a sensible number, else 120."""
+    import os
+
+    text = os.environ.get("COLUMNS", "")
+    return int(text) if text.isdigit() and 40 <= int(text) <= 1000 else DEFAULT_WIDTH
+
+
+def _widths(frame: pd.DataFrame) -> list[int]:
+    return [max([len(str(c))] + [len(_cell(v)) for v in frame[c]]) for c in frame.columns]
+
+
+def _cut(values: pd.Series, room: int) -> pd.Series:
+    return values.map(lambda v: v if len(str(v)) <= room else str(v)[:room - 3] + "...")
+
+
+def format_fitted(frame: pd.DataFrame, title: str, keys: list[str], width: int) -> str:
+    """``format_table`` within ``width`` columns: the widest text columns (not keys) are cut
+    with "..." first, down to MIN_TEXT_WIDTH; if that is not enough, the other columns are
+    split into several tables, each repeating the ``keys`` columns."""
+    import textwrap
+
+    def wrap(text: str) -> str:
+        return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
+
+    widths = _widths(frame)
+    total = sum(widths) + 2 * (len(widths) - 1)
+    if total <= width or frame.empty:
+        return format_table(frame, wrap(title))
+    text = [c for c in frame.columns if c not in keys and not pd.api.types.is_numeric_dtype(frame[c])]
+    cut = frame
+    while total > width:  # cut the widest text column, down to MIN_TEXT_WIDTH each
+        room = {c: w for c, w in zip(cut.columns, widths) if c in text and w > MIN_TEXT_WIDTH}
+        if not room:
+            break
+        column = max(room, key=room.get)
+        cut = cut.assign(**{column: _cut(cut[column], max(MIN_TEXT_WIDTH,
+                                                          room[column] - (total - width)))})
+        widths = _widths(cut)
+        total = sum(widths) + 2 * (len(widths) - 1)
+    if total <= width:
+        return format_table(cut, wrap(title))
+    key_width = sum(w + 2 for c, w in zip(frame.columns, widths) if c in keys)
+    room = max(MIN_TEXT_WIDTH, width - key_width)
+    # a text column wider than a whole table is cut to fit one
+    frame = frame.assign(**{column: _cut(frame[column], room) for column in text})
+    widths = _widths(frame)
+    groups, current, used = [], [], key_width
+    for c, w in zip(frame.columns, widths):
+        if c in keys:
+            continue
+        if current and used + w > width:
+            groups.append(current)
+            current, used = [], key_width
+        current.append(c)
+        used += w + 2
+    groups.append(current)
+    return "\n\n".join(format_table(frame[keys + g], wrap(f"{title} ({i} of {len(groups)})"))
+                       for i, g in enumerate(groups, 1))
+
+
 def to_records(frame: pd.DataFrame) -> list[dict]:
     """JSON-ready records: NaN becomes null, numpy scalars become Python ones."""
     cleaned = frame.astype(object).where(frame.notna(), None)

@@ -6,7 +6,9 @@ fleet with every other model's claims. A quarter qualifies when (checked in this
 2. the cost of the cheapest such system leaves the margin at the price;
 3. the allocation serves at least ``share`` of the model's demand;
 4. the margin on the systems actually used holds.
-The first check that fails is the quarter's binding reason.
+The first check that fails is the quarter's binding reason. The earliest quarter is sustained:
+from it on, every quarter with demand through the horizon's end qualifies (planner.servable);
+a first qualifying quarter that does not last is reported apart (``first_quarter``).
 
 Per task (``task``, a family of the model's ``tokens_per_task``): the table adds the tokens,
 cost, price, margin and lowest price (cost / (1 - margin)) per task; the answer is unchanged.
@@ -25,6 +27,7 @@ from planner.economics import SERVED_SHARE
 from planner.errors import InputError, Problem
 from planner.plan import make_plan
 from planner.scenario import Loaded
+from planner.servable import first_and_sustained
 
 SHARE_TOLERANCE = 1.0 - SERVED_SHARE  # --share 1 is met at SERVED_SHARE
 
@@ -42,6 +45,11 @@ class WhenAnswer:
     quarters: pd.DataFrame
     task: str | None = None
     price_per_task: float | None = None
+    first_quarter: str | None = None  # first ok quarter, sustained or not
+
+    @property
+    def sustained(self) -> bool:
+        return self.first_quarter is not None and self.first_quarter == self.earliest_quarter
 
     def to_json(self) -> dict:
         from planner.tables import to_records
@@ -50,7 +58,8 @@ class WhenAnswer:
                 "price_input": self.price_input, "price_cached_input": self.price_cached_input,
                 "margin": self.margin, "share": self.share,
                 "task": self.task, "price_per_task": self.price_per_task,
-                "earliest_quarter": self.earliest_quarter, "reason": self.reason,
+                "earliest_quarter": self.earliest_quarter, "first_quarter": self.first_quarter,
+                "reason": self.reason,
                 "quarters": to_records(self.quarters)}
 
 
@@ -180,10 +189,16 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         table = pd.concat([table, per_task], axis=1)
     table["ok"] = ok
     table["binding"] = [b or "ok" for b in binding]
-    first = next((q for q, good in zip(table["quarter"], ok) if good), None)
-    last_reason = "" if first else f"{table['quarter'].iloc[-1]}: {binding[-1]}"
-    return WhenAnswer(model, price_output, price_input, price_cached, margin, share, first,
-                      last_reason, table, task, price_per_task)
+    first_i, from_i = (int(i[0]) for i in first_and_sustained(
+        np.array(ok), (d["m_output_per_hour"] > 0).to_numpy()))
+    quarters = list(table["quarter"])
+    bad = [i for i, good in enumerate(ok) if not good and d["m_output_per_hour"].iloc[i] > 0]
+    # the quarter that keeps the answer from being earlier: the last failing one before it
+    last_bad = [i for i in bad if from_i < 0 or i < from_i]
+    reason = f"{quarters[last_bad[-1]]}: {binding[last_bad[-1]]}" if last_bad and from_i < 0 else ""
+    return WhenAnswer(model, price_output, price_input, price_cached, margin, share,
+                      quarters[from_i] if from_i >= 0 else None, reason, table, task,
+                      price_per_task, quarters[first_i] if first_i >= 0 else None)
 
 
 def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,
@@ -193,6 +208,7 @@ def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d:
 
     m = loaded.scenario.models[model]
     tokens, hit = m.tokens_per_task[task], m.workload.cache_hit
+    has_demand = (d["m_output_per_hour"] > 0).to_numpy()  # before launch: no margin or price
     cost = usd_per_task(tokens.input_tokens, tokens.output_tokens, e["cost_usd_per_m_input"],
                         e["cost_usd_per_m_output"])
     price = usd_per_task(tokens.input_tokens, tokens.output_tokens,
@@ -202,8 +218,9 @@ def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d:
         "input_tokens_per_task": tokens.input_tokens,
         "output_tokens_per_task": tokens.output_tokens,
         "cost_usd_per_task": cost, "price_usd_per_task": price,
-        "margin_per_task": np.where(price > 0, 1 - cost / np.where(price > 0, price, 1.0), np.nan),
-        "lowest_price_usd_per_task": cost / (1 - margin)})
+        "margin_per_task": np.where((price > 0) & has_demand,
+                                    1 - cost / np.where(price > 0, price, 1.0), np.nan),
+        "lowest_price_usd_per_task": np.where(has_demand, cost / (1 - margin), np.nan)})
 
 
 def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, priced, margin: float,
@@ -227,8 +244,29 @@ def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, priced, m
     return ""
 
 
-def per_task_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The terminal table of `when --per-task`: per-task columns instead of most per-token ones."""
-    return table[["quarter", "demand_output_tokens_per_day", "served_fraction", "systems",
-                  "price_usd_per_m_output", "cost_usd_per_task", "price_usd_per_task",
-                  "margin_per_task", "lowest_price_usd_per_task", "binding"]]
+def _percent(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")
+
+
+def terminal_view(table: pd.DataFrame, per_task: bool) -> pd.DataFrame:
+    """The terminal table of `when`: demand in B output tokens a day, served and margin in %,
+    $ per M tokens (or per task with ``per_task``); the systems last (cut to fit)."""
+    view = {"quarter": table["quarter"],
+            "demand_B/day": table["demand_output_tokens_per_day"] / 1e9,
+            "served": table["served_fraction"].map(
+                lambda f: "no demand" if pd.isna(f) else f"{f:.0%}")}
+    if per_task:
+        view.update({"out": table["price_usd_per_m_output"],
+                     "cost/task": table["cost_usd_per_task"],
+                     "price/task": table["price_usd_per_task"],
+                     "margin": _percent(table["margin_per_task"]),
+                     "lowest/task": table["lowest_price_usd_per_task"]})
+    else:
+        view.update({"cost_all_in": table["cost_usd_per_m_output_all_in"],
+                     "in": table["price_usd_per_m_input"],
+                     "cached": table["price_usd_per_m_cached_input"],
+                     "out": table["price_usd_per_m_output"],
+                     "margin": _percent(table["margin"]),
+                     "lowest_out": table["lowest_price_output_usd_per_m"]})
+    view.update({"binding": table["binding"], "systems": table["systems"]})
+    return pd.DataFrame(view)

@@ -25,6 +25,7 @@ def economics(models=("a", "b"), quarters=("2026Q1", "2026Q2", "2026Q3")) -> pd.
                          "served_fraction": served / demand,
                          "cost_usd_per_m_output_all_in": 0.5 + i, "list_usd_per_m_output": 10.0,
                          "revenue_usd_per_m_output": 12.0,
+                         "break_even_price_usd_per_m_output": (0.5 + i) * 10 / 12,
                          "price_at_target_margin_usd_per_m_output": 1.0 + i,
                          "achievable_price_usd_per_m_output": 2.0 + i})
     return pd.DataFrame(rows)

@@ -18,6 +18,7 @@ def _inputs():
     # $5 of imputed value per M (apart from revenue).
     economics = pd.DataFrame({"model": ["m"], "quarter": ["2026Q1"],
                               "served_output_tokens_per_day": [24e6],
+                              "unmet_output_tokens_per_day": [48e6],
                               "revenue_usd_per_m_output": [30.0],
                               "imputed_value_usd_per_m_output": [5.0]})
     return economics, fleet, allocation
@@ -34,6 +35,7 @@ def test_hand_checked_two_system_pnl():
     assert row["operating_profit_usd"] == pytest.approx(-10.0 * h)
     assert row["operating_margin"] == pytest.approx(-1 / 3)
     assert row["imputed_value_usd"] == pytest.approx(5.0 * h)   # not in revenue or profit
+    assert row["lost_revenue_usd"] == pytest.approx(2 * 30.0 * h)  # 2 M/h unmet at $30
 
 
 def test_cost_split_adds_up_and_profit_is_revenue_less_every_chip():

@@ -85,7 +85,7 @@ def test_report_contents(run_dir):
                  "Scarcest hardware", "Input SHA-256", "Provenance", 'class="sortable"'):
         assert text in html
     assert html.count("<table") == 5   # shortages, scarcity, economics, allocation, utilisation
-    assert re.search(r"big-moe</b> at \$15/M output: from 2026Q3 \(in 2 of 4 quarters with "
+    assert re.search(r"big-moe</b>: from 2026Q3 \(at \$15/M output\) \(in 2 of 4 quarters with "
                      r"demand\); before that, 2026Q2: not enough capacity: \d+% served", html)
 
 

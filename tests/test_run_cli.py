@@ -23,12 +23,12 @@ def invoke(*args):
 @pytest.fixture
 def per_chip(small_path):
     """M output tokens per chip-hour for each model on the rack (2026Q1), from `planner cost`."""
-    rows = json.loads(invoke("cost", small_path, "--quarter", "2026Q1", "--json").output)
+    rows = json.loads(invoke("cost", small_path, "--quarter", "2026Q1", "--json").stdout)
     return {r["model"]: r["m_output_per_chip_hour"] for r in rows}
 
 
 def test_allocation_cost_margin_by_hand(small_path, per_chip):
-    out = json.loads(invoke("run", small_path, "--json").output)
+    out = json.loads(invoke("run", small_path, "--json").stdout)
     econ = {(e["model"], e["quarter"]): e for e in out["economics"]}
     alloc = {(a["model"], a["quarter"]): a["chips"] for a in out["allocation"]}
     # big-moe 2026Q1: 1e9 tokens/day = 41.667 M/h
@@ -47,7 +47,7 @@ def test_allocation_cost_margin_by_hand(small_path, per_chip):
 def test_shortage_rations_the_lower_priority(small_path, per_chip):
     # small-dense (priority 1) asks for far more than the 400 chips of 2026Q1
     out = json.loads(invoke("run", small_path, "--set",
-                            "demand.small-dense.output_tokens_per_day.2026Q1=1e12", "--json").output)
+                            "demand.small-dense.output_tokens_per_day.2026Q1=1e12", "--json").stdout)
     econ = {(e["model"], e["quarter"]): e for e in out["economics"]}
     util = {(u["system"], u["quarter"]): u for u in out["utilisation"]}
     big_chips = 1e9 / 24e6 / per_chip["big-moe"]
@@ -73,20 +73,20 @@ def test_when_by_hand(small_path, per_chip):
     more = growth(per_chip, needed)
     cost = 2.0 / per_chip["big-moe"]
     args = ["when", small_path, *more, "--model", "big-moe", "--price-input", "0", "--margin", "0.5"]
-    lowest = json.loads(invoke(*args, "--json").output)
+    lowest = json.loads(invoke(*args, "--json").stdout)
     assert lowest["earliest_quarter"] is None or lowest["price_output"] is None
     assert [round(q["lowest_price_output_usd_per_m"], 6) for q in lowest["quarters"]] == \
         [round(cost / 0.5, 6)] * 4
-    at_low_price = json.loads(invoke(*args, "--price-output", 0.9 * cost / 0.5, "--json").output)
+    at_low_price = json.loads(invoke(*args, "--price-output", 0.9 * cost / 0.5, "--json").stdout)
     assert at_low_price["earliest_quarter"] is None
     assert at_low_price["reason"].startswith("2026Q4: cost too high")
-    ok_price = json.loads(invoke(*args, "--price-output", 1.1 * cost / 0.5, "--json").output)
+    ok_price = json.loads(invoke(*args, "--price-output", 1.1 * cost / 0.5, "--json").stdout)
     assert ok_price["earliest_quarter"] == "2026Q3"
     assert [q["binding"][:20] for q in ok_price["quarters"]][:2] == ["not enough capacity:"] * 2
     # small-dense earns more per chip-hour at these prices, so it keeps its chips
     small_chips = 1e9 / 24e6 / per_chip["small-dense"]
     assert ok_price["quarters"][0]["served_fraction"] == pytest.approx((400 - small_chips) / needed, rel=1e-6)
-    half = json.loads(invoke(*args, "--price-output", 1.1 * cost / 0.5, "--share", 0.6, "--json").output)
+    half = json.loads(invoke(*args, "--price-output", 1.1 * cost / 0.5, "--share", 0.6, "--json").stdout)
     assert half["earliest_quarter"] == "2026Q1"
 
 
@@ -114,7 +114,7 @@ def test_run_outputs_are_byte_identical_and_documented(small_path, tmp_path):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     summary = json.loads((first / "summary.json").read_text())
     assert set(summary) == {"provenance", "economics", "economics_per_task", "allocation",
-                            "utilisation", "power", "fleet_pnl"}
+                            "utilisation", "power", "fleet_pnl", "headline", "warnings"}
     assert {"input_sha256", "versions", "solver"} <= set(summary["provenance"])
     assert {"shadow_price_usd_per_chip_hour", "utilisation"} <= set(summary["utilisation"][0])
     header = (first / "economics.csv").read_text().splitlines()[0].split(",")
@@ -144,7 +144,7 @@ def test_out_dir_refused_unless_force(small_path, tmp_path):
 
 
 def test_cost_json_keys(small_path):
-    rows = json.loads(invoke("cost", small_path, "--json").output)
+    rows = json.loads(invoke("cost", small_path, "--json").stdout)
     assert len(rows) == 2 * 4
     assert {"model", "system", "quarter", "feasible", "reason", "replica_chips", "batch",
             "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
@@ -152,8 +152,8 @@ def test_cost_json_keys(small_path):
 
 
 def test_integer_mode_whole_replicas(small_path):
-    out = json.loads(invoke("run", small_path, "--integer", "--json").output)
-    rows = json.loads(invoke("cost", small_path, "--quarter", "2026Q1", "--json").output)
+    out = json.loads(invoke("run", small_path, "--integer", "--json").stdout)
+    rows = json.loads(invoke("cost", small_path, "--quarter", "2026Q1", "--json").stdout)
     replica = {r["model"]: r["replica_chips"] for r in rows}
     for a in out["allocation"]:
         assert a["chips"] / replica[a["model"]] == pytest.approx(round(a["chips"] / replica[a["model"]]))
@@ -165,7 +165,7 @@ def test_site_power_cap_limits_chips_by_hand(small_path, per_chip, tmp_path):
     path = tmp_path / "capped.yaml"
     path.write_text(text)
     out = json.loads(invoke("run", path, "--set", "demand.small-dense.output_tokens_per_day.2026Q1=1e12",
-                            "--json").output)
+                            "--json").stdout)
     util = {u["quarter"]: u for u in out["utilisation"]}
     assert util["2026Q1"]["used_chips"] == pytest.approx(0.3 / 0.0018, rel=1e-6)
     assert util["2026Q1"]["shadow_price_usd_per_chip_hour"] == pytest.approx(0.0, abs=1e-6)

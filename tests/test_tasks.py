@@ -166,7 +166,7 @@ def test_when_price_per_task_below_cost_binds(tasks_path):
     assert all(q["margin_per_task"] < 0.5 for q in low["quarters"])
     text = invoke("when", tasks_path, "--model", "big-moe", "--per-task", "coding-agent",
                   "--price-per-task", lowest * 0.5).output
-    assert "per coding-agent task" in text and "cost_usd_per_task" in text
+    assert "per coding-agent task" in text and "cost/task" in text
 
 
 @pytest.mark.parametrize("args, message", [

@@ -2,9 +2,10 @@
 
 "Servable at list price and target margin" in a quarter means: the model has demand, and the
 run's plan (every model sold at its list price) serves at least 99.9 % of it with a gross
-margin at least the target. The first such quarter is what `planner when --model M
---price-output <list price>` answers; it needs no re-plan because the run already prices every
-model at its list price. A quarter that fails names the first check that fails, in the same
+margin at least the target. "From Q" means from Q on through the horizon's end (every later
+quarter with demand is servable too, planner.servable); a first servable quarter that does not
+last is named apart. That is what `planner when --model M --price-output <list price>`
+answers; it needs no re-plan because the run already prices every model at its list price. A quarter that fails names the first check that fails, in the same
 order as `planner when`: no system, cost too high, not enough capacity, margin too low.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 
 from planner.economics import SERVED_SHARE
 from planner.quarters import Quarter
+from planner.servable import first_and_sustained
 
 DAYS_PER_QUARTER = 365.25 / 4
 
@@ -39,44 +41,58 @@ def quarter_status(row: pd.Series, target_margin: float) -> str:
 
 
 def servable(economics: pd.DataFrame, target_margin: float) -> pd.DataFrame:
-    """Per model: list price, first servable quarter (or None), count of such quarters, why not."""
+    """Per model: servable from (sustained) quarter and the list price then, the first
+    servable quarter, count of such quarters, why not before."""
     rows = []
     for model, group in economics.groupby("model", sort=False):
         group = group.sort_values("quarter")
         status = [quarter_status(r, target_margin) for _, r in group.iterrows()]
-        ok = [s == "" for s in status]
+        ok = np.array([s == "" for s in status])
         quarters = list(group["quarter"])
-        first = next((q for q, good in zip(quarters, ok) if good), None)
-        if first is None:
-            why, at = status[-1], quarters[-1]
+        demanded = (group["demand_output_tokens_per_day"] > 0).to_numpy()
+        first_i, from_i = (int(i[0]) for i in first_and_sustained(ok, demanded))
+        first = quarters[first_i] if first_i >= 0 else None
+        since = quarters[from_i] if from_i >= 0 else None
+        if since is None:
+            bad = [j for j in range(len(quarters)) if demanded[j] and not ok[j]]
+            j = bad[-1] if bad else len(quarters) - 1
+            why, at = status[j], quarters[j]
         else:
-            i = quarters.index(first)
-            demanded = [j for j in range(i) if status[j] != "no demand yet"]
-            why, at = (status[demanded[-1]], quarters[demanded[-1]]) if demanded else ("", "")
-        with_demand = int((group["demand_output_tokens_per_day"] > 0).sum())
-        demanded_quarters = group.loc[group["demand_output_tokens_per_day"] > 0, "quarter"]
-        rows.append({"model": model, "list_usd_per_m_output": group["list_usd_per_m_output"].iloc[-1],
-                     "first_quarter": first, "servable_quarters": int(sum(ok)),
-                     "quarters_with_demand": with_demand,
+            before = [j for j in range(from_i) if demanded[j] and not ok[j]]
+            why, at = (status[before[-1]], quarters[before[-1]]) if before else ("", "")
+        demanded_quarters = group.loc[demanded, "quarter"]
+        price_at = group["list_usd_per_m_output"].iloc[from_i if from_i >= 0 else -1]
+        rows.append({"model": model, "list_usd_per_m_output": price_at,
+                     "first_quarter": since, "first_servable_quarter": first,
+                     "servable_quarters": int(ok.sum()),
+                     "quarters_with_demand": int(demanded.sum()),
                      # the launch quarter, when demand starts after the horizon does
-                     "demand_from": (demanded_quarters.iloc[0] if with_demand and
+                     "demand_from": (demanded_quarters.iloc[0] if len(demanded_quarters) and
                                      demanded_quarters.iloc[0] != quarters[0] else None),
                      "reason_quarter": at, "reason": why})
     return pd.DataFrame(rows, columns=["model", "list_usd_per_m_output", "first_quarter",
-                                       "servable_quarters", "quarters_with_demand",
-                                       "demand_from", "reason_quarter", "reason"])
+                                       "first_servable_quarter", "servable_quarters",
+                                       "quarters_with_demand", "demand_from", "reason_quarter",
+                                       "reason"])
 
 
 def describe_servable(row: pd.Series | dict) -> str:
     """One sentence for a row of :func:`servable`."""
+    first = row.get("first_servable_quarter")
     if is_missing(row["first_quarter"]):
-        return f"not within the horizon ({row['reason_quarter']}: {row['reason']})"
-    text = f"from {row['first_quarter']}"
+        text = (f"not within the horizon at ${row['list_usd_per_m_output']:g}/M output "
+                f"({row['reason_quarter']}: {row['reason']})")
+        if not is_missing(first):
+            text += f"; first servable in {first}, but not sustained"
+        return text
+    text = f"from {row['first_quarter']} (at ${row['list_usd_per_m_output']:g}/M output)"
     if row["first_quarter"] == row["demand_from"]:
         text += ", when its demand starts"
     if row["servable_quarters"] < row["quarters_with_demand"]:
         text += (f" (in {row['servable_quarters']} of {row['quarters_with_demand']} "
                  "quarters with demand)")
+    if not is_missing(first) and first != row["first_quarter"]:
+        text += f"; first servable in {first}, but not sustained"
     if row["reason"]:
         text += f"; before that, {row['reason_quarter']}: {row['reason']}"
     return text

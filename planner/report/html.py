@@ -53,8 +53,8 @@ def _findings_section(run: RunData) -> str:
     margin = run.target_margin
     when = findings.servable(run.economics, margin)
     items = "".join(
-        f"<li><b>{esc(r['model'])}</b> at ${_cell(float(r['list_usd_per_m_output']))}/M output: "
-        f"{esc(findings.describe_servable(r))}</li>" for _, r in when.iterrows())
+        f"<li><b>{esc(r['model'])}</b>: {esc(findings.describe_servable(r))}</li>"
+        for _, r in when.iterrows())
     short = findings.shortages(run.economics)
     if short.empty:
         short_html = "<p>All demand is served in every quarter.</p>"
@@ -94,15 +94,15 @@ def _figures_section(figures: list[Figure]) -> str:
 
 
 def _economics_view(e: pd.DataFrame) -> pd.DataFrame:
-    from planner.plots import cost_as_output_price
-
     return pd.DataFrame({
         "model": e["model"], "quarter": e["quarter"],
         "demand (B tok/day)": e["demand_output_tokens_per_day"] / 1e9,
         "served": e["served_fraction"], "unmet (B tok/day)": e["unmet_output_tokens_per_day"] / 1e9,
         "cost in ($/M)": e["cost_usd_per_m_input"], "cost out ($/M)": e["cost_usd_per_m_output"],
-        "cost all-in ($/M out)": cost_as_output_price(e), "list out ($/M)": e["list_usd_per_m_output"],
-        "margin": e["gross_margin"],
+        "cost all-in ($/M out)": e["cost_usd_per_m_output_all_in"],
+        "revenue ($/M out)": e["revenue_usd_per_m_output"], "margin": e["gross_margin"],
+        "list out ($/M)": e["list_usd_per_m_output"],
+        "break-even ($/M out)": e["break_even_price_usd_per_m_output"],
         "price at target margin ($/M out)": e["price_at_target_margin_usd_per_m_output"],
         "achievable ($/M out)": e["achievable_price_usd_per_m_output"],
         "systems": e["systems"].where(e["systems"] != "", e["cost_basis"]),
@@ -128,9 +128,10 @@ def _utilisation_view(u: pd.DataFrame) -> pd.DataFrame:
 
 def _tables_section(run: RunData) -> str:
     return f"""<section id="tables"><h2>Tables</h2>
-<p class="note">Click a column header to sort. Prices and costs are $ per million tokens; "all-in"
-and the price columns include the input tokens that come with each output token, stated as the
-output list price needed (input price moved in proportion).</p>
+<p class="note">Click a column header to sort. Costs and revenue are $ per million output tokens
+together with the input tokens that come with them ("all-in"); margin = 1 - cost all-in /
+revenue. The price columns (break-even, at target margin, achievable) are output list prices
+with the input prices moved in proportion.</p>
 <h3>Demand, cost and prices per model and quarter</h3>
 {table(_economics_view(run.economics), {"served": PCT, "margin": PCT})}
 <h3>Allocation (chips serving each model, per system)</h3>

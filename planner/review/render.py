@@ -104,7 +104,8 @@ def to_markdown(diff: ScenarioDiff) -> str:
         out.append("No outcome changes beyond the thresholds.")
         return "\n".join(out) + "\n"
     if not o["when"].empty:
-        out += ["_First quarter each model is servable at its list price and target margin_", ""]
+        out += ["_Quarter from which each model is servable at its list price and target margin "
+                "(through the horizon's end)_", ""]
         out += _table(["model", "base", "proposed", "shift", "servable quarters"], [
             [code(r["model"]), _first(r["first_quarter_old"]), _first(r["first_quarter_new"]),
              _shift(r["shift_quarters"]), f"{_count(r['servable_quarters_old'])} → "

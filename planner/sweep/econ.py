@@ -5,9 +5,10 @@ computes them, on arrays; and the sample's ``when`` quarter per model.
 * cost_usd_per_m_output_all_in = serving $ / M output served; when nothing is served, the
   cheapest available option's $ per M (NaN when no system can serve the model that quarter)
 * gross_margin = 1 - cost / list revenue (NaN without list revenue)
-* when: the first quarter with demand in which served_fraction >= ``WHEN_SHARE`` and the gross
-  margin at list price >= the target margin (for a model without list revenue, a free tier,
-  only the served fraction counts); -1 when no quarter of the horizon qualifies.
+* when: the first quarter from which, in every quarter with demand through the horizon's end,
+  served_fraction >= ``WHEN_SHARE`` and the gross margin at list price >= the target margin
+  (for a model without list revenue, a free tier, only the served fraction counts); -1 when
+  no quarter of the horizon qualifies (planner.servable).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.economics import SERVED_SHARE
+from planner.servable import first_and_sustained
 from planner.sweep.lp import Solved
 from planner.sweep.tables import DemandArrays
 
@@ -68,7 +70,7 @@ def sample_economics(solved: Solved, demand: DemandArrays, n_models: int, n_syst
     has_revenue = demand.revenue > 0
     ok = ((demand.m_output_per_hour > 0) & (fraction >= WHEN_SHARE)
           & (~has_revenue | (np.nan_to_num(margin, nan=-np.inf) >= target_margin - 1e-9)))
-    when = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    when = first_and_sustained(ok, demand.m_output_per_hour > 0)[1]
 
     served2, dem2 = served.reshape(shape), demand.m_output_per_hour
     spend = np.where(is_served.reshape(shape), usd_hour.reshape(shape), 0.0)
