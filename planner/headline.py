@@ -5,6 +5,7 @@
   its peak shadow price against its own $/chip-hour
 * idle: chips available but unused, and their cost (the P&L's idle_cost_usd)
 * profit: operating profit and margin per year (revenue - every installed chip's cost)
+* churn: chips models give up on a system from one quarter to the next (P&L moved_chips)
 * gap: chips of the cheapest available system that would serve all unmet demand, at its peak
 
 Every figure is read from the pipeline's tables (economics, fleet_pnl, utilisation), none is
@@ -45,6 +46,7 @@ def headline(economics: pd.DataFrame, pnl: pd.DataFrame, utilisation: pd.DataFra
         "bottleneck": _bottleneck(utilisation, fleet),
         "idle": _idle(pnl, utilisation),
         "by_year": to_records(years.reset_index()),
+        "moved_chips": float(pnl["moved_chips"].sum()),
         "capacity_gap": ({"quarter": str(gap.idxmax()), "chips": float(gap.max())}
                          if not gap.empty else None),
     }
@@ -90,25 +92,32 @@ def _usd(value: float) -> str:
 
 
 def _tokens(value: float) -> str:
-    return f"{value / 1e12:,.1f}T" if value >= 1e12 else f"{value / 1e9:,.1f}B"
+    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if value >= scale:
+            return f"{value / scale:,.1f}{unit}"
+    return f"{value:,.0f}"
+
+
+def _span(first: str, last: str) -> str:
+    return first if first == last else f"{first}-{last}"
 
 
 def headline_lines(facts: dict, width: int | None = None) -> list[str]:
-    """At most 15 lines of plain text for the terminal, wrapped to ``width`` if given."""
+    """At most 15 facts (lines) of plain text for the terminal, wrapped to ``width`` if given."""
     lines = ["Summary"]
     if facts["unmet_output_tokens"] > 0:
         worst = list(facts["unmet_output_tokens_by_model"].items())[:3]
         peak = facts["unmet_peak"]
         lines.append(f"  unmet demand: {_tokens(facts['unmet_output_tokens'])} output tokens in "
                      "the horizon (" + ", ".join(f"{m} {_tokens(v)}" for m, v in worst)
-                     + f"), most in {peak['quarter']} ({peak['output_tokens_per_day'] / 1e9:,.0f} "
-                     f"B/day); lost list revenue {_usd(facts['lost_revenue_usd'])}")
+                     + f"), most in {peak['quarter']} ({_tokens(peak['output_tokens_per_day'])}"
+                     f"/day); lost list revenue {_usd(facts['lost_revenue_usd'])}")
     else:
         lines.append("  unmet demand: none; every model's demand is served in every quarter")
     b = facts["bottleneck"]
     if b:
         lines.append(f"  bottleneck: {b['system']}, scarce in {b['quarters_scarce']} quarters "
-                     f"({b['first_quarter']}-{b['last_quarter']}); shadow price up to "
+                     f"({_span(b['first_quarter'], b['last_quarter'])}); shadow price up to "
                      f"${b['peak_shadow_price_usd_per_chip_hour']:,.2f}/chip-hour "
                      f"({b['peak_quarter']}) vs its cost ${b['usd_per_chip_hour']:,.2f}")
     else:
@@ -125,15 +134,23 @@ def headline_lines(facts: dict, width: int | None = None) -> list[str]:
                      f"{_usd(idle['peak_idle_cost_usd'])}")
     else:
         lines.append("  idle: no available chip is left unused")
+    lines.append(f"  plan churn: {facts['moved_chips']:,.0f} chips moved off a model's systems "
+                 "between quarters")
     lines.append("  operating profit by year (revenue - every installed chip's cost):")
-    for y in facts["by_year"][:8]:
+    years = facts["by_year"]
+    if len(years) > 6:  # a long horizon: the first and last years (all in summary.json)
+        years = years[:3] + [None] + years[-3:]
+    for y in years:
+        if y is None:
+            lines.append("    ... (every year: summary.json headline.by_year)")
+            continue
         margin = ("-" if y["operating_margin"] is None else f"{y['operating_margin']:.0%}")
         lines.append(f"    {y['year']}: revenue {_usd(y['revenue_usd'])}, fleet cost "
                      f"{_usd(y['fleet_cost_usd'])}, profit {_usd(y['operating_profit_usd'])} "
                      f"({margin})")
-    if width:
+    if width:  # wrapped lines stay one fact each; at 120 columns the summary fits 15 lines
         import textwrap
 
         lines = [wrapped for line in lines for wrapped in textwrap.wrap(
             line, width, subsequent_indent=" " * (len(line) - len(line.lstrip()) + 2))]
-    return lines[:15]
+    return lines

@@ -47,6 +47,13 @@ def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
                     serving_efficiency(scenario, quarters)), fleet
 
 
+def migration_usd_per_chip_hour(scenario) -> float:
+    """The scenario's one-off cost per chip moved, spread over the hours of a quarter."""
+    from planner.pnl import HOURS_PER_QUARTER
+
+    return scenario.economics.migration_penalty_usd_per_chip / HOURS_PER_QUARTER
+
+
 def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
     """Feasible (model, system, quarter) options with throughput for the model's demand mix.
 
@@ -104,7 +111,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "value_usd_per_m_output": demand["value_usd_per_m_output"],
             "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
             "min_served_fraction": demand["min_served_fraction"]}),
-        power_cap=power_caps(scenario, quarters))
+        power_cap=power_caps(scenario, quarters),
+        migration_usd_per_chip_hour=migration_usd_per_chip_hour(scenario))
     settings = scenario.solver
     span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: into provenance
     try:

@@ -5,6 +5,8 @@
 * fleet_cost_usd = installed chips x $/chip-hour x hours, whether used, idle or reserved;
   split into serving (allocated chips), reserved (held back) and idle (the rest)
 * lost_revenue_usd = unmet M output tokens x the model's list revenue per M output tokens
+* moved_chips = chips models give up on a system from the previous quarter (the churn that
+  economics.migration_penalty_usd_per_chip prices; growth is not counted)
 * imputed_value_usd = served M output tokens x the model's imputed value (a free tier's ad or
   conversion value): shown apart, in neither revenue nor profit
 * operating_profit_usd = revenue_usd - fleet_cost_usd; operating_margin = profit / revenue
@@ -39,8 +41,20 @@ def fleet_pnl(economics: pd.DataFrame, fleet: pd.DataFrame, allocation: pd.DataF
                             - out["reserved_cost_usd"]).clip(lower=0.0)
     out.loc[out["idle_cost_usd"] < 0.005, "idle_cost_usd"] = 0.0  # rounding noise, below a cent
     out["operating_profit_usd"] = out["revenue_usd"] - out["fleet_cost_usd"]
+    out["moved_chips"] = moved_chips(allocation, quarters)
     rev = out["revenue_usd"]
     out["operating_margin"] = np.where(rev > 0, out["operating_profit_usd"] / rev.where(rev > 0), np.nan)
     return out[["quarter", "revenue_usd", "serving_cost_usd", "idle_cost_usd", "reserved_cost_usd",
                 "fleet_cost_usd", "operating_profit_usd", "operating_margin", "lost_revenue_usd",
-                "imputed_value_usd"]]
+                "imputed_value_usd", "moved_chips"]]
+
+
+def moved_chips(allocation: pd.DataFrame, quarters) -> np.ndarray:
+    """Per quarter: chips each (model, system, site) has fewer than the quarter before, summed."""
+    if allocation.empty:
+        return np.zeros(len(quarters))
+    keys = [k for k in ("model", "system", "site") if k in allocation.columns]
+    chips = allocation.pivot_table(index=keys, columns="quarter", values="chips", aggfunc="sum",
+                                   fill_value=0.0).reindex(columns=list(quarters), fill_value=0.0)
+    drop = (chips.shift(1, axis=1) - chips).clip(lower=0.0).fillna(0.0)
+    return drop.sum().to_numpy()

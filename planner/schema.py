@@ -420,6 +420,12 @@ class Horizon(Section):
     end: QuarterField
 
 
+# [A] a re-deployed model serves nothing on a chip for about a day while weights load and the
+# stack is re-tuned (~24 h x ~$3/chip-hour = ~$75), plus re-qualification engineering spread
+# over the deployment's chips (~$1.5M over ~10k chips = ~$150): ~$250 per chip moved.
+MIGRATION_PENALTY_USD_PER_CHIP = 250.0
+
+
 class Economics(Section):
     """Margins and serving-software maturity."""
 
@@ -428,6 +434,11 @@ class Economics(Section):
     serving_efficiency: QuarterMap(PositiveFloat) = Field(
         default_factory=dict, description="Throughput multiplier from serving-software maturity "
         "relative to the calibration date (1.0), linear between points, flat outside.")
+    migration_penalty_usd_per_chip: NonNegFloat = Field(
+        MIGRATION_PENALTY_USD_PER_CHIP, description="One-off cost of each chip a model gives "
+        "up on a system from one quarter to the next (re-deployment, warm-up, re-qualification): "
+        "keeps plans from hopping between systems when moving earns less than it costs; "
+        "growth is free. 0 = plans may move freely.")
 
 
 class Solver(Section):

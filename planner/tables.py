@@ -83,6 +83,8 @@ def format_fitted(frame: pd.DataFrame, title: str, keys: list[str], width: int) 
         cut = cut.assign(**{column: _cut(cut[column], max(MIN_TEXT_WIDTH,
                                                           room[column] - (total - width)))})
         widths = _widths(cut)
+        if sum(widths) + 2 * (len(widths) - 1) == total:  # only its header is that wide
+            text.remove(column)
         total = sum(widths) + 2 * (len(widths) - 1)
     if total <= width:
         return format_table(cut, wrap(title))

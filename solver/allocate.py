@@ -181,11 +181,12 @@ def _timed_solve(model: BuiltModel, options: SolveOptions, timings: dict, *, mip
 
 
 def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> np.ndarray:
-    """A feasible MILP start in column order: the replicas, and the unmet and shortfall they imply."""
+    """A feasible MILP start in column order: the replicas, and the unmet, shortfall and moved
+    chips they imply."""
     chips = replicas * model.unit_chips
     unmet = ix.demand_m_per_hour - R.served(ix, chips)
     short = R.shortfall(ix, chips)[model.z_rows]
-    return np.concatenate([replicas, unmet, short])
+    return np.concatenate([replicas, unmet, short, R.moved(ix, chips)])
 
 
 def _economic(model: BuiltModel, run: SolverRun, solver_objective: float) -> float:

@@ -5,6 +5,7 @@ The model is written as a *minimisation* of
     sum_j (usd_per_chip_hour_j + tie_break) * chips_j
   + sum_k (value_k + penalty_k) * unmet_k
   + min_service_penalty * sum_k shortfall_k
+  + migration_usd_per_chip_hour * sum_i moved_i
   - sum_k value_k * demand_k                               (constant)
 
 which is minus the economic objective (value of served demand - serving cost - unmet penalty),
@@ -42,13 +43,15 @@ class BuiltModel:
     pow_cons: list[pulp.LpConstraint]
     dem_cons: list[pulp.LpConstraint]  # every demand row, in row order
     min_cons: list[pulp.LpConstraint]  # the minimum-service rows of ``z_rows``
+    w: np.ndarray                     # chips moved per migration row (ix.mig_from)
+    mig_cons: list[pulp.LpConstraint]
     tie_break_usd_per_chip_hour: float
     min_service_penalty_usd_per_m: float
 
     @property
     def columns(self) -> list[pulp.LpVariable]:
-        """Every variable once, in column order: options, unmet, shortfall."""
-        return self.x.tolist() + self.u.tolist() + self.z.tolist()
+        """Every variable once, in column order: options, unmet, shortfall, moved."""
+        return self.x.tolist() + self.u.tolist() + self.z.tolist() + self.w.tolist()
 
     @property
     def n_rows(self) -> int:
@@ -56,7 +59,7 @@ class BuiltModel:
 
     @property
     def n_columns(self) -> int:
-        return len(self.x) + len(self.u) + len(self.z)
+        return len(self.x) + len(self.u) + len(self.z) + len(self.w)
 
 
 def build_model(ix: IndexedProblem, *, replicas: bool, integer: bool,
@@ -85,6 +88,7 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
     x = C.option_variables(prob, ix, integer, fast)
     u = C.unmet_variables(prob, ix)
     z_rows, z = C.shortfall_variables(prob, ix)
+    w = C.migration_variables(prob, ix)
     if ms_penalty is None:
         ms_penalty = min_service_penalty(ix)
 
@@ -92,23 +96,25 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
     dem = C.demand_constraints(ix, x, unit_chips, u)
     pow_rows, pw = C.power_constraints(ix, x, unit_chips)
     mins = C.min_service_constraints(ix, u, z_rows, z)
-    for rows in (cap, dem, pw, mins):
+    mig = C.migration_constraints(ix, x, unit_chips, w)
+    for rows in (cap, dem, pw, mins, mig):
         prob.extend(rows)
 
-    prob.setObjective(objective_expression(ix, x, unit_chips, u, z, tie_break, ms_penalty))
+    prob.setObjective(objective_expression(ix, x, unit_chips, u, z, w, tie_break, ms_penalty))
     return BuiltModel(prob, unit_chips, x, u, z_rows, z, cap_rows, list(cap.values()),
                       pow_rows, list(pw.values()), list(dem.values()), list(mins.values()),
-                      tie_break, ms_penalty)
+                      w, list(mig.values()), tie_break, ms_penalty)
 
 
 def objective_expression(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,
-                         u: np.ndarray, z: np.ndarray, tie_break: float,
+                         u: np.ndarray, z: np.ndarray, w: np.ndarray, tie_break: float,
                          ms_penalty: float) -> pulp.LpAffineExpression:
     """The minimisation objective above, as one pair-built expression with its constant."""
     x_cost = (ix.usd_per_chip_hour + tie_break) * unit_chips
     u_cost = ix.value_usd_per_m + ix.penalty_usd_per_m
-    variables = x.tolist() + u.tolist() + z.tolist()
-    coefs = x_cost.tolist() + u_cost.tolist() + [float(ms_penalty)] * len(z)
+    variables = x.tolist() + u.tolist() + z.tolist() + w.tolist()
+    coefs = (x_cost.tolist() + u_cost.tolist() + [float(ms_penalty)] * len(z)
+             + [ix.migration_usd_per_chip_hour] * len(w))
     constant = -float(np.dot(ix.value_usd_per_m, ix.demand_m_per_hour))
     return pulp.LpAffineExpression(zip(variables, coefs), constant=constant)
 

@@ -123,6 +123,30 @@ def min_service_constraints(ix: IndexedProblem, u: np.ndarray, z_rows: np.ndarra
     return cons
 
 
+def migration_variables(prob: pulp.LpProblem, ix: IndexedProblem) -> np.ndarray:
+    """Chips moved w[i] >= 0 per migration row (see ``migration_constraints``)."""
+    n = len(ix.mig_from)
+    width = len(str(max(n - 1, 0)))
+    w = np.empty(n, dtype=object)
+    w[:] = make_variables(prob, [f"w{i:0{width}d}" for i in range(n)])
+    return w
+
+
+def migration_constraints(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,
+                          w: np.ndarray) -> dict[str, pulp.LpConstraint]:
+    """Chips moved: w[i] >= chips of option ``mig_from[i]`` - chips of its successor next
+    quarter (``mig_to[i]``; 0 chips when absent). With a cost on w, the plan keeps a model
+    on the systems it uses unless moving earns more than the move costs; growth is free."""
+    frm, to = ix.mig_from.tolist(), ix.mig_to.tolist()
+    xs, unit = x.tolist(), unit_chips.tolist()
+    cons = {}
+    AE = pulp.LpAffineExpression
+    for i, (p, j, wi) in enumerate(zip(frm, to, w.tolist())):
+        terms = [(xs[p], unit[p]), (wi, -1.0)] + ([(xs[j], -unit[j])] if j >= 0 else [])
+        cons[f"mig{i:06d}"] = pulp.LpConstraint(AE(terms), pulp.LpConstraintLE, f"mig{i:06d}", 0.0)
+    return cons
+
+
 def grouped_expressions(row_of_term: np.ndarray, n_rows: int, variables: np.ndarray,
                         coefs: np.ndarray, extra_vars: np.ndarray | None = None
                         ) -> tuple[np.ndarray, list[pulp.LpAffineExpression]]:

@@ -6,7 +6,7 @@ frames, so the row order of every output is the sorted key order: same input, sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,12 @@ class IndexedProblem:
 
     power_keys: pd.DataFrame           # site, quarter (empty without caps)
     power_mw: np.ndarray
+
+    # migration rows i: option mig_from[i] of a quarter and mig_to[i], the same model, system
+    # and site in the next quarter (-1 when that option does not exist); none without a cost
+    migration_usd_per_chip_hour: float = 0.0
+    mig_from: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    mig_to: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_options(self) -> int:
@@ -87,7 +93,21 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
         min_served_fraction=min_frac,
         power_keys=pw[POWER_KEYS],
         power_mw=pw["mw"].to_numpy(dtype=float),
+        migration_usd_per_chip_hour=float(problem.migration_usd_per_chip_hour),
+        **(_migration_links(opt, dem) if problem.migration_usd_per_chip_hour > 0 else {}),
     )
+
+
+def _migration_links(opt: pd.DataFrame, dem: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each option of a quarter before the last, and its successor in the next quarter
+    (same model, system and site; -1 when absent)."""
+    quarters = sorted(set(dem["quarter"]) | set(opt["quarter"]))
+    nxt = dict(zip(quarters[:-1], quarters[1:]))
+    has_next = opt["quarter"].map(nxt).notna().to_numpy()
+    src = np.flatnonzero(has_next)
+    succ = opt.iloc[src].assign(quarter=opt["quarter"].iloc[src].map(nxt).to_numpy())
+    to = _link(succ.reset_index(drop=True), opt, OPTION_KEYS) if len(src) else src
+    return {"mig_from": src.astype(np.int64), "mig_to": np.asarray(to, dtype=np.int64)}
 
 
 def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -57,7 +57,7 @@ class PolishOutcome:
 
 @dataclass
 class _LP:
-    """The model as arrays: min c.v + const, A v (<= or >=) b, v >= 0; columns x, u, z."""
+    """The model as arrays: min c.v + const, A v (<= or >=) b, v >= 0; columns x, u, z, w."""
 
     A: sp.csr_matrix
     b: np.ndarray
@@ -88,7 +88,7 @@ def polish_lp(ix: IndexedProblem, model: BuiltModel, run: SolverRun, *, rel_tol:
                              time.perf_counter() - t0)
 
     lp = _arrays(ix, model)
-    v0 = np.concatenate([run.x, run.u, run.z]).astype(float)
+    v0 = np.concatenate([run.x, run.u, run.z, run.w]).astype(float)
     if not np.all(np.isfinite(v0)) or len(v0) != lp.A.shape[1]:
         return done(run, False, False, note="solver values not usable")
 
@@ -184,8 +184,9 @@ def polish_lp(ix: IndexedProblem, model: BuiltModel, run: SolverRun, *, rel_tol:
         return done(run, False, False, n_blocks, n_skipped,
                     f"polished objective worse by {obj1 - obj0:.3g}")
 
-    nx, nu = len(run.x), len(run.u)
-    new_run = replace(run, x=v1[:nx], u=v1[nx:nx + nu], z=v1[nx + nu:])
+    nx, nu, nz = len(run.x), len(run.u), len(run.z)
+    new_run = replace(run, x=v1[:nx], u=v1[nx:nx + nu], z=v1[nx + nu:nx + nu + nz],
+                      w=v1[nx + nu + nz:])
     pi = _polished_duals(lp, solver_pi, rows, row_members, y_blocks, binding, absA)
     duals_applied = pi is not None
     if duals_applied:
@@ -237,9 +238,10 @@ def _arrays(ix: IndexedProblem, model: BuiltModel) -> _LP:
     """The model's rows and objective rebuilt from the arrays it was built from (same floats).
 
     Rows: capacity (``model.cap_rows``), demand (every row), power (``model.pow_rows``),
-    minimum service (``model.z_rows``). Columns: x, u, z as in ``model.columns``.
+    minimum service (``model.z_rows``), migration (every ``ix.mig_from``). Columns: x, u, z, w
+    as in ``model.columns``.
     """
-    n_x, n_d, n_z = ix.n_options, len(ix.demand_m_per_hour), len(model.z_rows)
+    n_x, n_d, n_z, n_w = ix.n_options, len(ix.demand_m_per_hour), len(model.z_rows), len(model.w)
     unit = model.unit_chips
     cap_pos = np.full(len(ix.capacity_chips), -1)
     cap_pos[model.cap_rows] = np.arange(len(model.cap_rows))
@@ -247,35 +249,44 @@ def _arrays(ix: IndexedProblem, model: BuiltModel) -> _LP:
     pow_pos[model.pow_rows] = np.arange(len(model.pow_rows))
     n_cap, n_pow = len(model.cap_rows), len(model.pow_rows)
     o_dem, o_pow, o_min = n_cap, n_cap + n_d, n_cap + n_d + n_pow
+    o_mig = o_min + n_z
 
     j = np.arange(n_x)
     k = np.arange(n_d)
     linked = np.flatnonzero(ix.option_pow >= 0)
     zc = n_x + n_d + np.arange(n_z)
+    wc = n_x + n_d + n_z + np.arange(n_w)
+    frm, to = ix.mig_from, ix.mig_to
+    has_to = np.flatnonzero(to >= 0)
     r = np.concatenate([cap_pos[ix.option_cap], o_dem + ix.option_dem, o_dem + k,
                         o_pow + pow_pos[ix.option_pow[linked]], o_min + np.arange(n_z),
-                        o_min + np.arange(n_z)])
-    c = np.concatenate([j, j, n_x + k, linked, n_x + model.z_rows, zc])
+                        o_min + np.arange(n_z), o_mig + np.arange(n_w), o_mig + has_to,
+                        o_mig + np.arange(n_w)])
+    c = np.concatenate([j, j, n_x + k, linked, n_x + model.z_rows, zc, frm, to[has_to], wc])
     data = np.concatenate([unit, ix.tput_m_per_chip_hour * unit, np.ones(n_d),
-                           (unit * ix.kw_per_chip / 1000.0)[linked], np.ones(n_z), -np.ones(n_z)])
-    shape = (o_min + n_z, n_x + n_d + n_z)
+                           (unit * ix.kw_per_chip / 1000.0)[linked], np.ones(n_z), -np.ones(n_z),
+                           unit[frm], -unit[to[has_to]], -np.ones(n_w)])
+    shape = (o_mig + n_w, n_x + n_d + n_z + n_w)
     A = sp.csr_matrix((data, (r, c)), shape=shape)
     b = np.concatenate([ix.capacity_chips[model.cap_rows], ix.demand_m_per_hour,
                         ix.power_mw[model.pow_rows],
                         (1.0 - ix.min_served_fraction[model.z_rows])
-                        * ix.demand_m_per_hour[model.z_rows]])
+                        * ix.demand_m_per_hour[model.z_rows], np.zeros(n_w)])
     le = np.ones(shape[0], dtype=bool)
     le[o_dem:o_pow] = False
     cost = np.concatenate([(ix.usd_per_chip_hour + model.tie_break_usd_per_chip_hour) * unit,
                            ix.value_usd_per_m + ix.penalty_usd_per_m,
-                           np.full(n_z, float(model.min_service_penalty_usd_per_m))])
+                           np.full(n_z, float(model.min_service_penalty_usd_per_m)),
+                           np.full(n_w, ix.migration_usd_per_chip_hour)])
     col_scale = np.concatenate([np.maximum(1.0, ix.capacity_chips[ix.option_cap] / unit),
                                 np.maximum(1.0, ix.demand_m_per_hour),
-                                np.maximum(1.0, ix.demand_m_per_hour[model.z_rows])])
+                                np.maximum(1.0, ix.demand_m_per_hour[model.z_rows]),
+                                np.maximum(1.0, ix.capacity_chips[ix.option_cap[frm]])])
     names = ([f"cap{i:06d}" for i in model.cap_rows.tolist()]
              + [f"dem{i:06d}" for i in range(n_d)]
              + [f"pow{i:06d}" for i in model.pow_rows.tolist()]
-             + [f"min{i:06d}" for i in model.z_rows.tolist()])
+             + [f"min{i:06d}" for i in model.z_rows.tolist()]
+             + [f"mig{i:06d}" for i in range(n_w)])
     return _LP(A, b, le, cost, col_scale, names, n_cap, n_d, n_pow)
 
 

@@ -95,6 +95,9 @@ class AllocationProblem:
     capacity:  (system, quarter, site) -> chips available after reservations.
     demand:    (model, quarter) -> demand rate, value, unmet penalty, optional min_served_fraction.
     power_cap: optional (site, quarter) -> mw.
+    migration_usd_per_chip_hour: cost of each chip a model loses on a (system, site) from one
+        quarter to the next (quarters in sorted order), per hour of the later quarter: a
+        one-off cost per chip moved, spread over that quarter; 0 = no such cost.
 
     Construction checks the tables and raises ValueError on any shape problem.
     """
@@ -103,6 +106,7 @@ class AllocationProblem:
     capacity: pd.DataFrame
     demand: pd.DataFrame
     power_cap: pd.DataFrame | None = None
+    migration_usd_per_chip_hour: float = 0.0
 
     def __post_init__(self) -> None:
         check_problem(self)
@@ -114,6 +118,9 @@ def check_problem(problem: AllocationProblem) -> None:
     _check_table("capacity", problem.capacity, CAPACITY_KEYS, CAPACITY_VALUES)
     _check_table("demand", problem.demand, DEMAND_KEYS, DEMAND_VALUES)
     opt, cap, dem = problem.options, problem.capacity, problem.demand
+    mig = problem.migration_usd_per_chip_hour
+    if not (isinstance(mig, (int, float)) and np.isfinite(mig) and mig >= 0):
+        raise ValueError(f"migration_usd_per_chip_hour must be finite and >= 0, got {mig!r}")
 
     _require("options", "m_output_per_chip_hour", opt, opt["m_output_per_chip_hour"] > 0, "> 0")
     _require("options", "usd_per_chip_hour", opt, opt["usd_per_chip_hour"] >= 0, ">= 0")

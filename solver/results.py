@@ -21,7 +21,7 @@ class AllocationResult:
     utilisation: system, quarter, site, capacity_chips, used_chips, utilisation,
         shadow_price_usd_per_chip_hour.
     power: site, quarter, cap_mw, used_mw, shadow_price_usd_per_mw_hour (None without caps).
-    objective_usd_per_hour: value of served demand - serving cost - unmet penalty.
+    objective_usd_per_hour: value of served demand - serving cost - unmet penalty - migration cost.
     solver_objective_usd_per_hour: what the solver maximised: the objective less the
         tie-break cost and the minimum-service shortfall penalty.
     status: "optimal" (LP, or MILP within the gap), "rounded" (integer="round") or
@@ -68,12 +68,19 @@ def shortfall(ix: IndexedProblem, chips: np.ndarray) -> np.ndarray:
     return np.maximum(ix.min_served_fraction * ix.demand_m_per_hour - served(ix, chips), 0.0)
 
 
+def moved(ix: IndexedProblem, chips: np.ndarray) -> np.ndarray:
+    """Chips each migration row loses to the next quarter (0 when it keeps or grows)."""
+    after = np.where(ix.mig_to >= 0, chips[np.maximum(ix.mig_to, 0)], 0.0)
+    return np.maximum(chips[ix.mig_from] - after, 0.0)
+
+
 def economic_objective(ix: IndexedProblem, chips: np.ndarray) -> float:
-    """Value of served demand - serving cost - unmet penalty, in $ per hour."""
+    """Value of served demand - serving cost - unmet penalty - migration cost, in $ per hour."""
     s = served(ix, chips)
     unmet = ix.demand_m_per_hour - s
     return float(ix.value_usd_per_m @ s - ix.usd_per_chip_hour @ chips
-                 - ix.penalty_usd_per_m @ unmet)
+                 - ix.penalty_usd_per_m @ unmet
+                 - ix.migration_usd_per_chip_hour * moved(ix, chips).sum())
 
 
 def solver_objective(ix: IndexedProblem, chips: np.ndarray, tie_break: float,

@@ -25,7 +25,7 @@ def structure_key(ix: IndexedProblem) -> bytes:
     z_rows = np.flatnonzero(ix.min_served_fraction > 0)
     sizes = np.array([len(ix.capacity_chips), len(ix.demand_m_per_hour), len(ix.power_mw)])
     return b"|".join(np.asarray(a, dtype=np.int64).tobytes() for a in (
-        sizes, ix.option_cap, ix.option_dem, ix.option_pow, z_rows))
+        sizes, ix.option_cap, ix.option_dem, ix.option_pow, z_rows, ix.mig_from, ix.mig_to))
 
 
 class ReusableProblem:
@@ -45,7 +45,7 @@ class ReusableProblem:
         ms_penalty = min_service_penalty(ix)
         model.min_service_penalty_usd_per_m = ms_penalty
         model.prob.setObjective(objective_expression(
-            ix, model.x, model.unit_chips, model.u, model.z,
+            ix, model.x, model.unit_chips, model.u, model.z, model.w,
             model.tie_break_usd_per_chip_hour, ms_penalty))
         _set_rhs(model.cap_cons, ix.capacity_chips[model.cap_rows])
         xs = model.x.tolist()

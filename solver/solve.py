@@ -33,6 +33,7 @@ class SolverRun:
     x: np.ndarray
     u: np.ndarray
     z: np.ndarray
+    w: np.ndarray               # chips moved per migration row
     cap_pi: np.ndarray          # raw duals of the capacity rows (LP solves only, else NaN)
     pow_pi: np.ndarray
     seconds: float
@@ -80,7 +81,7 @@ def solve_model(model: BuiltModel, solver: str, *, mip: bool, time_limit_s: floa
             return np.full(len(cons), np.nan)
         return np.asarray([np.nan if c.pi is None else c.pi for c in cons], dtype=float)
 
-    return SolverRun(status, values(model.x), values(model.u), values(model.z),
+    return SolverRun(status, values(model.x), values(model.u), values(model.z), values(model.w),
                      duals(model.cap_cons), duals(model.pow_cons), seconds)
 
 

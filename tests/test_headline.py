@@ -19,7 +19,8 @@ def _frames():
         "capacity_gap_chips": [2.0, 0.0, 1.5, 0.0]})
     pnl = pd.DataFrame({"quarter": ["2026Q1", "2026Q2"], "revenue_usd": [100.0, 50.0],
                         "fleet_cost_usd": [40.0, 40.0], "operating_profit_usd": [60.0, 10.0],
-                        "idle_cost_usd": [0.0, 24.0], "lost_revenue_usd": [7.0, 0.0]})
+                        "idle_cost_usd": [0.0, 24.0], "lost_revenue_usd": [7.0, 0.0],
+                        "moved_chips": [0.0, 6.0]})
     utilisation = pd.DataFrame({"system": ["a", "a"], "quarter": ["2026Q1", "2026Q2"],
                                 "capacity_chips": [10.0, 10.0], "used_chips": [10.0, 4.0],
                                 "shadow_price_usd_per_chip_hour": [3.0, 0.0]})
@@ -43,10 +44,12 @@ def test_headline_by_hand():
                              "peak_idle_chips": 6.0, "peak_idle_share": 0.6,
                              "peak_idle_cost_usd": 24.0}
     assert facts["capacity_gap"] == {"quarter": "2026Q1", "chips": 3.5}
+    assert facts["moved_chips"] == 6.0
     assert [(y["year"], y["operating_profit_usd"]) for y in facts["by_year"]] == [("2026", 70.0)]
     assert facts["by_year"][0]["operating_margin"] == pytest.approx(70 / 150)
-    lines = headline_lines(facts, 60)
-    assert len(lines) <= 15 and all(len(line) <= 60 for line in lines)
+    assert len(headline_lines(facts, 120)) <= 15
+    assert all(len(line) <= 60 for line in headline_lines(facts, 60))
+    assert "most in 2026Q1 (72.0M/day)" in " ".join(headline_lines(facts))
 
 
 def test_fitted_table_cuts_text_then_splits_columns():
@@ -128,3 +131,11 @@ def test_model_that_fits_nowhere_and_idle_fleet_warn(small_path):
     busy = runner.invoke(main, ["run", small_path, "--json", "--set",
                                 "demand.big-moe.output_tokens_per_day={2026Q1: 1.0e12, 2026Q4: 1.0e12}"])
     assert not any(w.startswith("idle capacity:") for w in json.loads(busy.stdout)["warnings"])
+
+
+def test_fitted_table_with_a_header_wider_than_its_text_ends():
+    # the text column's header, not its cells, is what is wide: cutting cannot help
+    frame = pd.DataFrame({"quarter": ["2026Q1"], "a_rather_long_text_column_name": ["ok"],
+                          **{f"number_{i}": [float(i)] for i in range(6)}})
+    out = format_fitted(frame, "T", ["quarter"], 60)
+    assert all(len(line) <= 60 for line in out.splitlines())

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.costcore.efficiency import EfficiencyTable
-from planner.plan import SITE
+from planner.plan import SITE, migration_usd_per_chip_hour
 from planner.schema import Scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.econ import SampleEconomics, sample_economics
@@ -132,7 +132,8 @@ class Engine:
             np.round(phys.replica_chips.reshape(-1)[ids]).astype(int).astype(float),
             fleet.kw_per_chip[s], avail.reshape(-1), demand.m_output_per_hour.reshape(-1),
             demand.value.reshape(-1), demand.penalty.reshape(-1),
-            np.repeat(demand.min_served_fraction, Q), self._power(scenario))
+            np.repeat(demand.min_served_fraction, Q), self._power(scenario),
+            migration_usd_per_chip_hour(scenario))
         solved = self.lps.solve(ix, ids)
         timings["lp_build_s"], timings["lp_solve_s"] = solved.build_s, solved.solve_s
         result.lp_reused = solved.reused

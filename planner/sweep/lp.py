@@ -80,11 +80,20 @@ class Solved:
 def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, usd: np.ndarray,
                     replica_chips: np.ndarray, kw: np.ndarray, capacity: np.ndarray,
                     demand: np.ndarray, value: np.ndarray, penalty: np.ndarray,
-                    min_served: np.ndarray, power: "PowerRows | None" = None) -> IndexedProblem:
+                    min_served: np.ndarray, power: "PowerRows | None" = None,
+                    migration_usd_per_chip_hour: float = 0.0) -> IndexedProblem:
     """The solver's IndexedProblem; option arrays are per option, the rest per (s, q) / (m, q)
-    id in scenario order (they are put in sorted row order here); ``power``: the site caps."""
+    id in scenario order (they are put in sorted row order here); ``power``: the site caps;
+    with a migration cost, each option before the last quarter is linked to its successor (as
+    ``solver.index_problem`` links them)."""
     S, Q = len(layout.systems), len(layout.quarters)
     m, s, q = option_ids // (S * Q), option_ids // Q % S, option_ids % Q
+    links = {}
+    if migration_usd_per_chip_hour > 0:
+        position = np.full(len(layout.models) * S * Q, -1, dtype=np.int64)
+        position[option_ids] = np.arange(len(option_ids))
+        src = np.flatnonzero(q < Q - 1)
+        links = {"mig_from": src.astype(np.int64), "mig_to": position[option_ids[src] + 1]}
     return IndexedProblem(
         option_keys=_LazyKeys(layout, option_ids),
         tput_m_per_chip_hour=tput, usd_per_chip_hour=usd, replica_chips=replica_chips,
@@ -96,7 +105,8 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
         value_usd_per_m=value[layout.dem_order], penalty_usd_per_m=penalty[layout.dem_order],
         min_served_fraction=min_served[layout.dem_order],
         power_keys=power.keys if power is not None else pd.DataFrame({"site": [], "quarter": []}),
-        power_mw=power.mw if power is not None else np.zeros(0))
+        power_mw=power.mw if power is not None else np.zeros(0),
+        migration_usd_per_chip_hour=migration_usd_per_chip_hour, **links)
 
 
 @dataclass(frozen=True)
