@@ -115,6 +115,8 @@ def diff(base, proposed, overrides, allow_extends, fmt, served_threshold, cost_t
     """What changes from BASE to PROPOSED: inputs, and the plan's outcome.
 
     \b
+    Headline: unmet output tokens, revenue and operating profit over the horizon, and the
+    installed and available chips of each system whose count changed at the last quarter.
     Input changes: every key whose resolved value differs (defaults and extends applied),
     old -> new, with file:line. Outcome changes beyond the thresholds: served and unmet
     demand, cost and margin per model-quarter, the first quarter each model is servable at

@@ -88,7 +88,8 @@ def test_thresholds_hide_small_moves(small_path):
                                     "--cost-threshold", "0.01",
                                     "--set", "systems.rack.usd_per_chip_hour=2.04")))
     assert len(data["outcome_changes"]["cost"]) == 8
-    assert list(data) == ["base", "proposed", "thresholds", "input_changes", "outcome_changes", "empty"]
+    assert list(data) == ["base", "proposed", "headline", "thresholds", "input_changes",
+                          "outcome_changes", "empty"]
 
 
 def test_bad_input_is_exit_2_with_both_files(small_path, write):

@@ -54,7 +54,7 @@ def test_report_and_plots_are_written_in_the_run(run_dir):
     assert not [n for n in os.listdir(run_dir.parent) if n.startswith(".planner-")]
     plots = sorted(os.listdir(run_dir / "plots"))
     stems = {p.rsplit(".", 1)[0] for p in plots}
-    assert {"allocation", "demand", "cost", "shadow-prices"} <= stems
+    assert {"allocation", "demand", "cost", "shadow-prices", "pnl", "idle-capacity"} <= stems
     assert len([s for s in stems if s.startswith("pareto-")]) == 2   # one per served model
     for name in plots:
         assert name.endswith((".png", ".svg")) and re.fullmatch(r"[A-Za-z0-9_.-]+", name)
@@ -66,7 +66,7 @@ def test_report_is_self_contained(run_dir):
     assert not re.search(r"https?://", html)
     assert not re.search(r"<link\b|@import|url\(", html)
     srcs = re.findall(r'\bsrc="([^"]*)"', html)
-    assert len(srcs) == 6 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert len(srcs) == 8 and all(s.startswith("data:image/png;base64,") for s in srcs)
     assert all(h.startswith("#") for h in re.findall(r'\bhref="([^"]*)"', html))
     assert "Content-Security-Policy" in html
 
@@ -84,7 +84,7 @@ def test_report_contents(run_dir):
     for text in ("Key findings", "When each model becomes servable", "Biggest shortages",
                  "Scarcest hardware", "Input SHA-256", "Provenance", 'class="sortable"'):
         assert text in html
-    assert html.count("<table") == 5   # shortages, scarcity, economics, allocation, utilisation
+    assert html.count("<table") == 6   # P&L, shortages, scarcity, economics, allocation, utilisation
     assert re.search(r"big-moe</b>: from 2026Q3 \(at \$15/M output\) \(in 2 of 4 quarters with "
                      r"demand\); before that, 2026Q2: not enough capacity: \d+% served", html)
 
@@ -111,7 +111,7 @@ def test_report_without_pareto_data_says_so(run_dir, tmp_path):
     shutil.copy(run_dir / "summary.json", copy)
     assert invoke("report", copy, "-q").exit_code == 0
     html = (copy / "report.html").read_text(encoding="utf-8")
-    assert "no pareto.csv" in html and html.count("data:image/png") == 4
+    assert "no pareto.csv" in html and html.count("data:image/png") == 6
 
 
 @pytest.mark.parametrize("setup, message", [

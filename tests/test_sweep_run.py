@@ -133,10 +133,11 @@ def test_quantiles_are_ordered(serial):
 def test_tornado_ranks_the_input_that_drives_the_outcome(write):
     """Flagship demand x 0.2-5 dominates when flagship can be fully served."""
     text = SPEC.replace("multiply: {lognormal: {median: 1.2, sigma: 0.4}}",
-                        "multiply: {uniform: [0.2, 5.0]}").replace("samples: 12", "samples: 30")
+                        "multiply: {uniform: [0.2, 5.0]}").replace("samples: 12", "samples: 120")
     loaded = load_scenario(write(text))
     result = run_sweep(loaded, spec_from_scenario(loaded), workers=1)
     t = tornado_table(result)
+    assert (t["n_low"] >= 10).all() and (t["n_high"] >= 10).all() and (t["note"] == "").all()
     flagship = t[t["output"] == "when:flagship"].set_index("input")
     assert flagship["swing"].abs().idxmax() == "flagship demand"
     assert flagship.loc["flagship demand", "swing"] > 0  # more demand: served later

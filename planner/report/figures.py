@@ -10,13 +10,15 @@ from planner.report.rundata import RunData
 
 @dataclass(frozen=True)
 class Figure:
-    """One plot: a file-safe name, a title and caption (plain text), and its image bytes."""
+    """One plot: a file-safe name, a title and caption (plain text), its image bytes and the
+    report section it is shown in."""
 
     name: str
     title: str
     caption: str
     png: bytes
     svg: bytes
+    section: str = "plots"
 
 
 def safe_name(text: str) -> str:
@@ -25,7 +27,8 @@ def safe_name(text: str) -> str:
 
 
 def build_figures(run: RunData) -> list[Figure]:
-    """Allocation, served/unmet demand, cost and prices, shadow prices, one Pareto per model."""
+    """Allocation, served/unmet demand, cost and prices, shadow prices, one Pareto per model;
+    for the Fleet P&L section, the P&L per quarter (when the run has one) and idle capacity."""
     specs = [
         ("allocation", "Allocation of each system's chips to models",
          "Chips of each system serving each model per quarter (stacked); the line is the "
@@ -58,10 +61,26 @@ def build_figures(run: RunData) -> list[Figure]:
                 "line is its minimum tokens/s per user.",
                 lambda frames=frames, model=model, quarter=quarter, speed=speed:
                     plots.pareto_figure(frames, model, quarter, speed)))
+    specs = [(*spec, "plots") for spec in specs] + [(*spec, "pnl") for spec in _pnl_specs(run)]
     figures = []
-    for name, title, caption, make in specs:
+    for name, title, caption, make, section in specs:
         fig = make()
         svg = plots.render(fig, "svg", close=False)
         png = plots.render(fig, "png")
-        figures.append(Figure(name, title, caption, png, svg))
+        figures.append(Figure(name, title, caption, png, svg, section))
     return figures
+
+
+def _pnl_specs(run: RunData) -> list[tuple]:
+    specs = [] if run.fleet_pnl is None else [(
+        "pnl", "Fleet P&L per quarter",
+        "Revenue of the served tokens at list prices (green) against the cost of every installed "
+        "chip, stacked: serving (allocated chips), idle (available but unused) and reserved (held "
+        "back); operating profit = revenue - fleet cost (dashed). $B per quarter; the axis "
+        "includes zero.",
+        lambda: plots.pnl_figure(run.fleet_pnl, "Revenue, fleet cost and operating profit"))]
+    return specs + [(
+        "idle-capacity", "Idle capacity per system",
+        "Share of each system's available chips (installed minus reserved) left idle in each "
+        "quarter: 1 - used / available. Grey: no available chips.",
+        lambda: plots.idle_heatmap_figure(run.utilisation, "Share of available chips idle"))]

@@ -50,6 +50,8 @@ def table(frame: pd.DataFrame, kinds: dict[str, str], caption: str = "") -> str:
 
 
 def _findings_section(run: RunData) -> str:
+    from planner.report.pnl_section import pnl_finding
+
     margin = run.target_margin
     when = findings.servable(run.economics, margin)
     items = "".join(
@@ -76,20 +78,25 @@ at least {findings.SERVED_SHARE:.1%} of the model's demand with a gross margin o
 {margin:.0%}. The first such quarter is what <code>planner when --model M --price-output
 &lt;list price&gt;</code> answers. A reason names the first check that fails in the quarter
 before (no system fits, cost too high, not enough capacity, margin too low).</p>
+<h3>Fleet P&amp;L</h3><p>{esc(pnl_finding(run.fleet_pnl))} (See <a href="#pnl">Fleet
+P&amp;L</a>.)</p>
 <h3>Biggest shortages</h3>{short_html}
 <h3>Scarcest hardware</h3>{scarce_html}
 <p class="note">Shadow price: what one more chip-hour of the system would add to the plan's
 objective in that quarter (its scarcity rent).</p></section>"""
 
 
+def figure_html(f: Figure) -> str:
+    """One figure: its PNG inline, its title and caption (escaped)."""
+    data = base64.b64encode(f.png).decode("ascii")
+    return (f'<figure id="fig-{esc(f.name)}"><h3>{esc(f.title)}</h3>'
+            f'<img alt="{esc(f.title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{esc(f.caption)} (Also in plots/{esc(f.name)}.png and "
+            f".svg.)</figcaption></figure>")
+
+
 def _figures_section(figures: list[Figure]) -> str:
-    parts = []
-    for f in figures:
-        data = base64.b64encode(f.png).decode("ascii")
-        parts.append(f'<figure id="fig-{esc(f.name)}"><h3>{esc(f.title)}</h3>'
-                     f'<img alt="{esc(f.title)}" src="data:image/png;base64,{data}">'
-                     f"<figcaption>{esc(f.caption)} (Also in plots/{esc(f.name)}.png and "
-                     f".svg.)</figcaption></figure>")
+    parts = [figure_html(f) for f in figures if f.section == "plots"]
     return '<section id="plots"><h2>Plots</h2>' + "\n".join(parts) + "</section>"
 
 
@@ -161,6 +168,8 @@ def _count(n, noun: str) -> str:
 
 def build_html(run: RunData, figures: list[Figure]) -> str:
     """The whole report page as one string (deterministic for identical inputs)."""
+    from planner.report.pnl_section import pnl_section
+
     p = run.provenance
     horizon = p.get("horizon") or {}
     solver = p.get("solver") or {}
@@ -189,9 +198,10 @@ def build_html(run: RunData, figures: list[Figure]) -> str:
 <header><h1>Fleet plan: {esc(run.name)}</h1>
 <p class="lede">{esc(lede)}</p>
 <p class="lede">Input SHA-256 <code>{esc(p.get('input_sha256', ''))}</code></p>
-<nav><a href="#findings">Findings</a><a href="#plots">Plots</a><a href="#tables">Tables</a><a
-href="#provenance">Provenance</a></nav></header>
+<nav><a href="#findings">Findings</a><a href="#pnl">Fleet P&amp;L</a><a href="#plots">Plots</a><a
+href="#tables">Tables</a><a href="#provenance">Provenance</a></nav></header>
 {_findings_section(run)}
+{pnl_section(run, figures)}
 {_figures_section(figures)}
 {pareto_note}
 {_tables_section(run)}

@@ -1,9 +1,10 @@
 """A run directory read back as frames: what the report and plots are made from.
 
-`planner run --out DIR` writes summary.json (provenance, economics, allocation, utilisation);
-with ``--report`` it also writes pareto.csv, the cost-versus-speed frontiers of each served
-model on each system in the fleet at the horizon's last quarter. The report is always built
-from these files, so `planner report DIR` and `planner run --out DIR --report` agree byte for byte.
+`planner run --out DIR` writes summary.json (provenance, economics, allocation, utilisation
+and the fleet P&L per quarter; summaries from before the P&L have no ``fleet_pnl``); with
+``--report`` it also writes pareto.csv, the cost-versus-speed frontiers of each served model on
+each system in the fleet at the horizon's last quarter. The report is always built from these
+files, so `planner report DIR` and `planner run --out DIR --report` agree byte for byte.
 """
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ REQUIRED = {
 }
 KEYS = {"economics": ["model", "quarter"], "allocation": ["model", "system", "quarter"],
         "utilisation": ["system", "quarter"]}
+PNL = "fleet_pnl"
+PNL_COLUMNS = ["quarter", "revenue_usd", "serving_cost_usd", "idle_cost_usd", "reserved_cost_usd",
+               "fleet_cost_usd", "operating_profit_usd", "operating_margin"]
 TEXT = {"model", "system", "quarter", "systems", "cost_basis", "tier"}
 PARETO_COLUMNS = ["model", "system", "quarter", "replica_chips", "batch",
                   "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip", "usd_per_m_output",
@@ -49,6 +53,7 @@ class RunData:
     allocation: pd.DataFrame
     utilisation: pd.DataFrame
     pareto: pd.DataFrame | None  # None when the run was written without --report
+    fleet_pnl: pd.DataFrame | None = None  # None when summary.json predates the fleet P&L
 
     @property
     def name(self) -> str:
@@ -81,26 +86,36 @@ def read_run(directory: str) -> RunData:
         raise _bad(path, "not a planner summary: expected an object with `provenance`, "
                          "`economics`, `allocation` and `utilisation`")
     frames, problems = {}, _provenance_problems(path, data["provenance"])
-    for key, columns in REQUIRED.items():
-        records = data.get(key)
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            problems.append(Problem(path, None, key, "missing or not a list of records"))
-            continue
-        frame = pd.DataFrame.from_records(records, columns=None if records else columns)
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            problems.append(Problem(path, None, key, "missing columns: " + ", ".join(missing)))
-            continue
-        frame = _typed(frame, columns)
-        problem = _key_problem(frame, KEYS[key])
+    tables = dict(REQUIRED, **({PNL: PNL_COLUMNS} if PNL in data else {}))
+    for key, columns in tables.items():
+        frame, problem = _table(data.get(key), columns, KEYS.get(key, ["quarter"]))
         if problem:
             problems.append(Problem(path, None, key, problem))
-            continue
-        frames[key] = frame
+        else:
+            frames[key] = frame
     if problems:
         raise InputError(problems)
     return RunData(directory, data["provenance"], frames["economics"], frames["allocation"],
-                   frames["utilisation"], _read_pareto(os.path.join(directory, PARETO)))
+                   frames["utilisation"], _read_pareto(os.path.join(directory, PARETO)),
+                   frames.get(PNL))
+
+
+def _table(records: object, columns: list[str],
+           keys: list[str]) -> tuple[pd.DataFrame | None, str | None]:
+    """(typed frame, None) for a list of records with ``columns``, one per key; else (None, why)."""
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return None, "missing or not a list of records"
+    frame = pd.DataFrame.from_records(records, columns=None if records else columns)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        return None, "missing columns: " + ", ".join(missing)
+    for number, record in enumerate(records, start=1):
+        lacking = [c for c in columns if c not in record]
+        if lacking:
+            return None, f"record {number} lacks " + ", ".join(lacking)
+    frame = _typed(frame, columns)
+    problem = _key_problem(frame, keys)
+    return (None, problem) if problem else (frame, None)
 
 
 def _provenance_problems(path: str, provenance: dict) -> list[Problem]:

@@ -2,7 +2,8 @@
 
 ``scenario_diff(base, proposed)`` loads both scenarios (validated; problems in either are
 reported together), lists the input changes and re-plans both sides to list the outcome
-changes beyond the thresholds; :mod:`planner.review.render` prints it as Markdown or JSON.
+changes beyond the thresholds and the headline (horizon totals, last-quarter chips);
+:mod:`planner.review.render` prints it as Markdown or JSON.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from planner.errors import InputError
+from planner.review.headline import Headline, headline
 from planner.review.inputs import InputChange, input_changes
 from planner.review.outcomes import Outcome, Thresholds, outcome_changes
 
@@ -24,6 +26,7 @@ class ScenarioDiff:
     thresholds: Thresholds
     inputs: list[InputChange]
     outcomes: dict[str, pd.DataFrame]
+    headline: Headline
 
     @property
     def empty(self) -> bool:
@@ -58,8 +61,9 @@ def scenario_diff(base: str, proposed: str, overrides=(), thresholds: Thresholds
     with stage("comparing"):
         changes = input_changes(old.doc, new.doc)
         outcomes = outcome_changes(_outcome(old_plan), _outcome(new_plan), thresholds)
+        top = headline(old_plan, new_plan)
     return ScenarioDiff(base, proposed, old.scenario.name, new.scenario.name, thresholds,
-                        changes, outcomes)
+                        changes, outcomes, top)
 
 
 class _Null:

@@ -80,9 +80,48 @@ def _first(value: object) -> str:
     return "not in horizon" if is_missing(value) else str(value)
 
 
+def _btok(value: float) -> str:
+    return f"{_cell(value / 1e9)} B tokens"
+
+
+def _usd(value: float) -> str:
+    return f"${_cell(value / 1e9)}B"
+
+
+def _chips(value: float) -> str:
+    return _cell(float(value))
+
+
+def _move(old: float, new: float, shown) -> str:
+    """"old → new (+change)" with ``shown`` formatting a magnitude; no change within 1e-9."""
+    change = new - old
+    values = " → ".join(("-" if v < 0 else "") + shown(abs(v)) for v in (old, new))
+    if abs(change) <= 1e-9 * max(abs(old), abs(new)):
+        return f"{values} (no change)"
+    return f"{values} ({'+' if change > 0 else '-'}{shown(abs(change))})"
+
+
+def _headline(diff: ScenarioDiff) -> list[str]:
+    h = diff.headline
+    old_q, new_q = h.last_quarter
+    at = old_q if old_q == new_q else f"{old_q} → {new_q}"
+    out = [f"**Headline** (totals over the horizon; chips at the last quarter, {at})", "",
+           f"- Unmet output tokens: {_move(*h.totals['unmet_output_tokens'], _btok)}",
+           f"- Revenue: {_move(*h.totals['revenue_usd'], _usd)}",
+           f"- Operating profit: {_move(*h.totals['operating_profit_usd'], _usd)}"]
+    if h.chips.empty:
+        out.append("- Chips: no system's installed or available chips changed")
+    for _, r in h.chips.iterrows():
+        out.append(f"- {code(r['system'])} chips: installed "
+                   f"{_move(r['installed_chips_old'], r['installed_chips_new'], _chips)}, available "
+                   f"{_move(r['available_chips_old'], r['available_chips_new'], _chips)}")
+    return out + [""]
+
+
 def to_markdown(diff: ScenarioDiff) -> str:
     t = diff.thresholds
     out = [f"### Scenario diff: {code(diff.base)} → {code(diff.proposed)}", ""]
+    out += _headline(diff)
     if not diff.inputs:
         out.append("No input changes.")
     else:
@@ -150,10 +189,11 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def to_json(diff: ScenarioDiff) -> dict:
-    """Stable keys: base, proposed, thresholds, input_changes, outcome_changes, empty."""
+    """Stable keys: base, proposed, headline, thresholds, input_changes, outcome_changes, empty."""
     return {
         "base": {"path": diff.base, "scenario": diff.base_name},
         "proposed": {"path": diff.proposed, "scenario": diff.proposed_name},
+        "headline": diff.headline.to_json(),
         "thresholds": diff.thresholds.to_json(),
         "input_changes": [c.to_json() for c in diff.inputs],
         "outcome_changes": {name: _records(diff.outcomes[name])

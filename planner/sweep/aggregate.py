@@ -10,6 +10,8 @@ Tornado (no extra solves): for each varied input, the samples whose value is at 
 input's 10th percentile form the low group and those at or above its 90th percentile the high
 group; the bar runs from the mean output of the low group to that of the high group. With a
 grid (or a discrete input) the groups are the samples at the input's lowest and highest values.
+A group of fewer than MIN_TORNADO_SAMPLES ok samples gives no direction: the row's means and
+swing are NaN and its ``note`` says how many samples each group had.
 Outputs: each model's `when` quarter (position in the horizon; never = one past the end), each
 model's gross margin over the horizon, and the fleet's (``all``).
 """
@@ -25,6 +27,7 @@ from planner.sweep.execute import Chunk
 from planner.sweep.spec import SweepSpec
 
 QUANTILES = (0.1, 0.5, 0.9)
+MIN_TORNADO_SAMPLES = 10  # per tornado group (low and high), for a mean worth a direction
 
 
 @dataclass
@@ -124,9 +127,10 @@ def metrics(res: SweepResult) -> dict[str, np.ndarray]:
 
 
 def tornado_table(res: SweepResult) -> pd.DataFrame:
-    """Per (input, output): the low and high groups' input values and mean outputs, and swing."""
+    """Per (input, output): the low and high groups' input values and mean outputs, and swing
+    (NaN, with a note, when a group has fewer than MIN_TORNADO_SAMPLES samples)."""
     cols = ["input", "output", "low_value", "high_value", "low_mean", "high_mean", "swing",
-            "n_low", "n_high"]
+            "n_low", "n_high", "note"]
     ok = res.ok
     if not ok.any() or not res.spec.inputs:
         return pd.DataFrame(columns=cols)
@@ -137,12 +141,15 @@ def tornado_table(res: SweepResult) -> pd.DataFrame:
         v = values[:, j]
         lo_cut, hi_cut = np.quantile(v, [0.1, 0.9], method="inverted_cdf")  # observed values
         low, high = v <= lo_cut, v >= hi_cut
+        n_low, n_high = int(low.sum()), int(high.sum())
+        few = min(n_low, n_high) < MIN_TORNADO_SAMPLES
+        note = f"too few samples (n_low={n_low}, n_high={n_high})" if few else ""
         for name, y in outs.items():
-            lo_mean, hi_mean = _mean(y[low]), _mean(y[high])
+            lo_mean, hi_mean = (np.nan, np.nan) if few else (_mean(y[low]), _mean(y[high]))
             rows.append({"input": inp.name, "output": name, "low_value": float(lo_cut),
                          "high_value": float(hi_cut), "low_mean": lo_mean, "high_mean": hi_mean,
-                         "swing": hi_mean - lo_mean, "n_low": int(low.sum()),
-                         "n_high": int(high.sum())})
+                         "swing": hi_mean - lo_mean, "n_low": n_low, "n_high": n_high,
+                         "note": note})
     return pd.DataFrame(rows, columns=cols)
 
 

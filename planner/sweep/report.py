@@ -6,8 +6,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from planner.sweep.aggregate import (SweepResult, detail_table, failure_table, focus_model,
-                                     quantile_table, sample_table, tornado_table, when_table)
+from planner.sweep.aggregate import (MIN_TORNADO_SAMPLES, SweepResult, detail_table,
+                                     failure_table, focus_model, quantile_table, sample_table,
+                                     tornado_table, when_table)
 from planner.sweep.econ import WHEN_SHARE
 from planner.tables import format_table, json_text, to_records, write_csv
 
@@ -70,12 +71,14 @@ class Summary:
         keep = t["output"].isin([f"when:{self.focus}", "margin:all"])
         view = t[keep].assign(size=t["swing"].abs()).sort_values(
             ["output", "size"], ascending=[False, False]).drop(columns="size")
-        view = view[["output", "input", "low_value", "high_value", "low_mean", "high_mean",
-                     "swing"]]
+        columns = ["output", "input", "low_value", "high_value", "low_mean", "high_mean", "swing"]
+        few = (view["note"] != "").any()
+        view = view[columns + ["note"] if few else columns]
         return format_table(view, (
             f"tornado: mean output when each input is in its low vs high decile (when:{self.focus}"
             f" in quarters after the horizon start; margin:all = fleet gross margin; "
-            f"all outputs in tornado.csv / --json)"))
+            + (f"no direction where a group has fewer than {MIN_TORNADO_SAMPLES} samples; "
+               if few else "") + "all outputs in tornado.csv / --json)"))
 
     def _failures_text(self, limit: int = 5) -> str:
         lines = [f"{len(self.result.errors)} sample(s) failed (first {limit}; all in "
@@ -103,7 +106,8 @@ class Summary:
             "quantiles": to_records(self.quantiles),
             "when": to_records(self.when),
             "tornado_method": "mean output of the samples at or below the input's 10th "
-                              "percentile (low) and at or above its 90th (high)",
+                              "percentile (low) and at or above its 90th (high); none (null, "
+                              f"with a note) when a group has fewer than {MIN_TORNADO_SAMPLES}",
             "tornado_focus": self.focus,
             "tornado": to_records(self.tornado),
             "failures": [{"sample": int(i), "parameters": {inp.name: float(r.values[i, j])
@@ -150,7 +154,8 @@ class Summary:
 
 def plot_tornado(summary: Summary, path: str) -> None:
     """Two panels: the focus model's `when` quarter and the fleet gross margin; one bar per
-    input from the low-decile mean to the high-decile mean, around the median output."""
+    input from the low-decile mean to the high-decile mean, around the median output (no bar,
+    and the note, for an input whose groups are too small)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -177,6 +182,9 @@ def plot_tornado(summary: Summary, path: str) -> None:
         ax.barh(y, rows["high_mean"].fillna(base) - base, left=base, color="#f58518", alpha=0.85,
                 label="input high (>= P90)")
         ax.axvline(base, color="black", linewidth=0.8)
+        for k, note in enumerate(rows["note"]):
+            if note:
+                ax.text(base, k, f" {note}: no direction", va="center", fontsize=7, color="dimgray")
         ax.set_yticks(y)
         ax.set_yticklabels([text(name) for name in rows["input"]], fontsize=8)
         ax.set_title(text(title), fontsize=10)

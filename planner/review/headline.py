@@ -1,0 +1,70 @@
+"""The headline of a scenario diff: horizon totals and last-quarter chips, base -> proposed.
+
+* unmet output tokens over the horizon: sum over model-quarters of unmet tokens/day x days;
+* revenue and operating profit over the horizon: sums of the plan's fleet P&L (planner.pnl);
+* installed and available chips per system at each side's last quarter, for the systems whose
+  count changed (a system missing on one side has no chips there).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from planner.report.findings import DAYS_PER_QUARTER
+
+TOTALS = ("unmet_output_tokens", "revenue_usd", "operating_profit_usd")
+CHIPS = ("installed_chips", "available_chips")
+
+
+@dataclass
+class Headline:
+    totals: dict[str, tuple[float, float]]  # name -> (base, proposed), see TOTALS
+    last_quarter: tuple[str, str]  # (base, proposed)
+    chips: pd.DataFrame  # system, {installed,available}_chips_{old,new,change}: changed only
+
+    def to_json(self) -> dict:
+        out = {name: {"old": old, "new": new, "change": new - old}
+               for name, (old, new) in self.totals.items()}
+        out["last_quarter"] = {"old": self.last_quarter[0], "new": self.last_quarter[1]}
+        out["chips_at_last_quarter"] = self.chips.to_dict("records")
+        return out
+
+
+def totals(plan) -> dict[str, float]:
+    """Unmet output tokens, revenue and operating profit of ``plan`` over its horizon."""
+    from planner.pnl import fleet_pnl
+
+    pnl = fleet_pnl(plan.economics, plan.fleet, plan.allocation)
+    unmet = float(plan.economics["unmet_output_tokens_per_day"].sum()) * DAYS_PER_QUARTER
+    return {"unmet_output_tokens": unmet, "revenue_usd": float(pnl["revenue_usd"].sum()),
+            "operating_profit_usd": float(pnl["operating_profit_usd"].sum())}
+
+
+def last_quarter_chips(fleet: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """Installed and available chips per system in ``quarter`` (summed over sites)."""
+    rows = fleet[fleet["quarter"] == quarter]
+    return rows.groupby("system", sort=False)[list(CHIPS)].sum().reset_index()
+
+
+def chip_changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Systems whose installed or available chips differ (base order, then added systems)."""
+    systems = list(dict.fromkeys([*old["system"], *new["system"]]))
+    before = old.set_index("system").reindex(systems).fillna(0.0)
+    after = new.set_index("system").reindex(systems).fillna(0.0)
+    out = pd.DataFrame({"system": systems})
+    changed = pd.Series(False, index=out.index)
+    for name in CHIPS:
+        b, a = before[name].to_numpy(dtype=float), after[name].to_numpy(dtype=float)
+        out[f"{name}_old"], out[f"{name}_new"], out[f"{name}_change"] = b, a, a - b
+        changed |= abs(a - b) > 1e-9
+    return out[changed].reset_index(drop=True)
+
+
+def headline(old_plan, new_plan) -> Headline:
+    """The diff's headline from the two plans."""
+    before, after = totals(old_plan), totals(new_plan)
+    quarters = (str(old_plan.quarters[-1]), str(new_plan.quarters[-1]))
+    chips = chip_changes(last_quarter_chips(old_plan.fleet, quarters[0]),
+                         last_quarter_chips(new_plan.fleet, quarters[1]))
+    return Headline({k: (before[k], after[k]) for k in TOTALS}, quarters, chips)
