@@ -160,7 +160,10 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     else:  # input prices held: the output price that leaves the margin (0: input covers it)
         lowest_price = (cost / (1 - margin) - input_revenue).clip(lower=0.0)
     revenue = d["revenue_usd_per_m_output"]
-    achieved_margin = np.where(revenue > 0, 1 - cost / revenue.where(revenue > 0), np.nan)
+    has_demand = d["m_output_per_hour"] > 0  # before launch: no margin, no lowest price
+    lowest_price = lowest_price.where(has_demand)
+    achieved_margin = np.where((revenue > 0) & has_demand, 1 - cost / revenue.where(revenue > 0),
+                               np.nan)
     per_task = _per_task_columns(loaded, model, task, e, d, margin) if task else None
     if price_per_task is not None:  # the price and margin that count are the task's
         check = (np.full(len(e), price_per_task), per_task["lowest_price_usd_per_task"],

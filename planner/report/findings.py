@@ -85,7 +85,9 @@ def describe_servable(row: pd.Series | dict) -> str:
         if not is_missing(first):
             text += f"; first servable in {first}, but not sustained"
         return text
-    text = f"from {row['first_quarter']} (at ${row['list_usd_per_m_output']:g}/M output)"
+    price = row["list_usd_per_m_output"]
+    text = f"from {row['first_quarter']} " + (f"(at ${price:g}/M output)" if price > 0
+                                               else "(no list price: it earns no revenue)")
     if row["first_quarter"] == row["demand_from"]:
         text += ", when its demand starts"
     if row["servable_quarters"] < row["quarters_with_demand"]:

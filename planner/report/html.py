@@ -75,9 +75,11 @@ def _findings_section(run: RunData) -> str:
 <ul class="findings">{items}</ul>
 <p class="note">Servable in a quarter = the plan, with every model sold at its list price, serves
 at least {findings.SERVED_SHARE:.1%} of the model's demand with a gross margin of at least
-{margin:.0%}. The first such quarter is what <code>planner when --model M --price-output
-&lt;list price&gt;</code> answers. A reason names the first check that fails in the quarter
-before (no system fits, cost too high, not enough capacity, margin too low).</p>
+{margin:.0%} (a model without list revenue: served alone). "From Q" means from Q on through
+the horizon's end, what <code>planner when --model M --price-output &lt;list price&gt;</code>
+answers; a first servable quarter that does not last is named apart. A reason names the first
+check that fails in the last failing quarter before (no system fits, cost too high, not
+enough capacity, margin too low).</p>
 <h3>Fleet P&amp;L</h3><p>{esc(pnl_finding(run.fleet_pnl))} (See <a href="#pnl">Fleet
 P&amp;L</a>.)</p>
 <h3>Biggest shortages</h3>{short_html}
