@@ -143,6 +143,16 @@ def _line(colour, label, style="-"):
     return Line2D([], [], color=colour, linestyle=style, label=text(label))
 
 
+NO_DEMAND_GREY = "0.9"
+
+
+def _shade_no_demand(ax, rows: pd.DataFrame) -> None:
+    """Grey bands over the quarters in which the model has no demand (before launch)."""
+    for i, d in enumerate(rows["demand_output_tokens_per_day"].fillna(0.0).to_numpy()):
+        if not d > 0:
+            ax.axvspan(i - 0.5, i + 0.5, color=NO_DEMAND_GREY, zorder=0, linewidth=0)
+
+
 def demand_figure(economics: pd.DataFrame, title: str):
     """Per model, served and unmet output tokens per day over the quarters (stacked)."""
     models = _order(economics, "model")
@@ -153,13 +163,15 @@ def demand_figure(economics: pd.DataFrame, title: str):
         rows = economics[economics["model"] == model].set_index("quarter").reindex(quarters)
         served = rows["served_output_tokens_per_day"].fillna(0.0).to_numpy() / 1e9
         unmet = rows["unmet_output_tokens_per_day"].fillna(0.0).to_numpy() / 1e9
+        _shade_no_demand(ax, rows)
         ax.bar(x, served, color="tab:blue", width=0.8)
         ax.bar(x, unmet, bottom=served, color="tab:red", width=0.8)
         ax.set_title(text(model))
         ax.set_ylabel("B output tokens/day")
         _quarter_axis(ax, quarters)
-    fig.legend(handles=[_patch("tab:blue", "served"), _patch("tab:red", "unmet")],
-               loc="outside lower center", ncols=2, fontsize=7)
+    fig.legend(handles=[_patch("tab:blue", "served"), _patch("tab:red", "unmet"),
+                        _patch(NO_DEMAND_GREY, "no demand")],
+               loc="outside lower center", ncols=3, fontsize=7)
     return fig
 
 
@@ -175,6 +187,7 @@ def cost_figure(economics: pd.DataFrame, title: str):
              ("achievable price", "tab:orange", "--"), ("list price", "black", "-")]
     for ax, model in zip(axes, models):
         rows = economics[economics["model"] == model].set_index("quarter").reindex(quarters)
+        _shade_no_demand(ax, rows)
         series = [rows["break_even_price_usd_per_m_output"],
                   rows["price_at_target_margin_usd_per_m_output"],
                   rows["achievable_price_usd_per_m_output"], rows["list_usd_per_m_output"]]
@@ -189,8 +202,9 @@ def cost_figure(economics: pd.DataFrame, title: str):
         ax.set_title(text(model))
         ax.set_ylabel("$ per M output tokens")
         _quarter_axis(ax, quarters)
-    fig.legend(handles=[_line(c, label, s) for label, c, s in lines], loc="outside lower center",
-               ncols=4, fontsize=7)
+    fig.legend(handles=[_line(c, label, s) for label, c, s in lines]
+               + [_patch(NO_DEMAND_GREY, "no demand")], loc="outside lower center",
+               ncols=5, fontsize=7)
     return fig
 
 

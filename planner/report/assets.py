@@ -24,6 +24,7 @@ thead th { position: sticky; top: 0; background: var(--band); text-align: left; 
 thead th[aria-sort="ascending"]::after { content: " \\25B2"; font-size: 10px; }
 thead th[aria-sort="descending"]::after { content: " \\25BC"; font-size: 10px; }
 tbody tr:nth-child(even) { background: #fafbfc; }
+tbody tr.muted { color: var(--muted); }
 figure { margin: 18px 0; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; }
 dt { font-weight: 600; } dd { margin: 0; font-family: ui-monospace, monospace; word-break: break-all; }

@@ -31,8 +31,10 @@ def _td(value: object, kind: str) -> str:
     return f'<td class="num" data-v="{number!r}">{esc(shown)}</td>'
 
 
-def table(frame: pd.DataFrame, kinds: dict[str, str], caption: str = "") -> str:
-    """A sortable table; ``kinds`` maps column -> pct/num/text (default: by dtype)."""
+def table(frame: pd.DataFrame, kinds: dict[str, str], caption: str = "",
+          muted: pd.Series | None = None) -> str:
+    """A sortable table; ``kinds`` maps column -> pct/num/text (default: by dtype); rows
+    where ``muted`` is True are greyed out (e.g. quarters without demand)."""
     def kind(column):
         if column in kinds:
             return kinds[column]
@@ -42,8 +44,10 @@ def table(frame: pd.DataFrame, kinds: dict[str, str], caption: str = "") -> str:
     columns = list(frame.columns)
     kinds = {c: kind(c) for c in columns}
     head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in columns)
-    body = "\n".join("<tr>" + "".join(_td(v, kinds[c]) for c, v in zip(columns, row)) + "</tr>"
-                     for row in frame.itertuples(index=False))
+    grey = [False] * len(frame) if muted is None else list(muted)
+    body = "\n".join(("<tr class=\"muted\">" if g else "<tr>")
+                     + "".join(_td(v, kinds[c]) for c, v in zip(columns, row)) + "</tr>"
+                     for row, g in zip(frame.itertuples(index=False), grey))
     cap = f"<caption class=\"note\">{esc(caption)}</caption>" if caption else ""
     return (f'<div class="scroll"><table class="sortable">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>\n{body}\n</tbody></table></div>")
@@ -142,7 +146,8 @@ together with the input tokens that come with them ("all-in"); margin = 1 - cost
 revenue. The price columns (break-even, at target margin, achievable) are output list prices
 with the input prices moved in proportion.</p>
 <h3>Demand, cost and prices per model and quarter</h3>
-{table(_economics_view(run.economics), {"served": PCT, "margin": PCT})}
+{table(_economics_view(run.economics), {"served": PCT, "margin": PCT},
+       muted=~(run.economics["demand_output_tokens_per_day"] > 0))}
 <h3>Allocation (chips serving each model, per system)</h3>
 {table(_allocation_view(run.allocation), {})}
 <h3>Utilisation and scarcity price per system</h3>

@@ -54,12 +54,16 @@ class Summary:
         q = self.quantiles.rename(columns=lambda c: c.replace("served_fraction", "served")
                                   .replace("cost_usd_per_m_output_all_in", "cost")
                                   .replace("gross_margin", "margin"))
+        for column in q.columns:  # shares in %, as in `planner run` (the files keep fractions)
+            if column.startswith(("served_", "margin_")):
+                q[column] = q[column].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")
         parts.append(format_table(q, "P10 / P50 / P90 per model and quarter: served share, cost "
-                                  "$ per M output tokens (all-in), gross margin at list price"))
+                                  "$ per M output tokens (all-in, with its input tokens), gross "
+                                  "margin at list price"))
         parts.append(format_table(self.when, (
-            f"when: first quarter with >= {WHEN_SHARE:.1%} of demand served and the target "
-            f"margin at list price (never = not within the horizon; counted as the quarter after "
-            f"it in the quantiles)")))
+            f"when: the quarter from which every quarter with demand has >= {WHEN_SHARE:.1%} of "
+            f"it served and the target margin at list price (never = not within the horizon; "
+            f"counted as the quarter after it in the quantiles)")))
         if not self.tornado.empty:
             parts.append(self._tornado_text())
         if r.errors:
