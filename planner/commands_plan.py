@@ -100,7 +100,9 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
 @SET_OPTION
 @click.option("--model", required=True, help="Model to serve (a key of the scenario's demand).")
 @click.option("--price-output", type=FiniteFloat(min=0), default=None,
-              help="Price per M output tokens. Omit to print the lowest price per quarter.")
+              help="Price per M output tokens. Alone it scales the model's whole list rate "
+                   "card (input and cached input too) to it. Omit to print the lowest price "
+                   "per quarter.")
 @click.option("--price-input", type=FiniteFloat(min=0), default=None,
               help="Price per M input tokens (default: the list price). Alone it keeps the "
                    "list cache discount: the cached-input price moves in proportion.")
@@ -139,6 +141,8 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
               planner when --model mythos-class --per-task coding-agent --price-per-task 1
     """
     from planner.scenario import load_scenario
+    import textwrap
+
     from planner.tables import format_fitted, json_text, terminal_width
     from planner.when import terminal_view
     from planner.when import when as answer_when
@@ -155,9 +159,15 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
     click.echo(f"{model} at {price}, margin >= {answer.margin:.0%}, share >= {share:.0%}:")
     if price_per_task is None:
         first = answer.quarters.iloc[-1]
-        click.echo(f"input prices ({first['quarter']}): ${first['price_usd_per_m_input']:g}/M, "
-                   f"cached ${first['price_usd_per_m_cached_input']:g}/M"
-                   + (" (the list's)" if price_input is None and price_cached is None else ""))
+        how = ("the list rate card scaled to that output price in each quarter"
+               if price_output is not None and price_input is None and price_cached is None
+               else "the list's" if price_output is None and price_input is None
+               and price_cached is None else "as given; unset parts from the list")
+        click.echo(textwrap.fill(f"price vector ({how}), {first['quarter']}: "
+                                 f"${first['price_usd_per_m_input']:g} input, "
+                                 f"${first['price_usd_per_m_cached_input']:g} cached input, "
+                                 f"${first['price_usd_per_m_output']:g} output per M tokens",
+                                 terminal_width()))
     if price_output is not None or price_per_task is not None:
         if answer.earliest_quarter:
             click.echo(f"earliest quarter: {answer.earliest_quarter} (and every quarter after it)")
@@ -172,8 +182,9 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
                    f"{view['output_tokens_per_task'].iloc[0]:,.0f} out")
     click.echo(format_fitted(terminal_view(view, per_task=task is not None),
                              "Per quarter: demand in B output tokens a day; prices in, cached, "
-                             "out and lowest_out in $ per M tokens; cost_all_in in $ per M "
-                             "output tokens with their input tokens",
+                             "out and lowest_out in $ per M tokens; cost_all_in and revenue in "
+                             "$ per M output tokens with their input tokens (margin = 1 - "
+                             "cost_all_in / revenue)",
                              ["quarter"], terminal_width()))
 
 

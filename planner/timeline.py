@@ -171,12 +171,20 @@ def override_prices(demand: pd.DataFrame, scenario: Scenario, model: str,
                     price_cached: float | None = None) -> pd.DataFrame:
     """Copy of ``demand`` with ``model`` sold at the given prices (None keeps the list price).
 
-    A new input price without a cached-input price keeps the list cache discount: the cached
-    price moves in proportion (list cached x new input / list input). Revenue and the
+    An output price alone scales the whole list rate card (input and cached input too) to it
+    in every quarter (a list without an output price keeps its input prices). A new input
+    price without a cached-input price keeps the list cache discount: the cached price moves
+    in proportion (list cached x new input / list input). Revenue and the
     priority-based unmet penalty follow the new prices; an explicit penalty is kept.
     """
     out = demand.copy()
     rows = out["model"] == model
+    if price_output is not None and price_input is None and price_cached is None:
+        # the output price alone: the list rate card scaled to it, quarter by quarter
+        listed = out.loc[rows, "price_usd_per_m_output"].to_numpy(dtype=float)
+        scale = np.where(listed > 0, price_output / np.where(listed > 0, listed, 1.0), 1.0)
+        for column in ("price_usd_per_m_input", "price_usd_per_m_cached_input"):
+            out.loc[rows, column] = out.loc[rows, column].to_numpy(dtype=float) * scale
     if price_input is not None:
         listed = out.loc[rows, "price_usd_per_m_input"].to_numpy(dtype=float)
         cached = out.loc[rows, "price_usd_per_m_cached_input"].to_numpy(dtype=float)

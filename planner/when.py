@@ -187,6 +187,7 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         "cost_usd_per_m_output_all_in": cost, "price_usd_per_m_input": d["price_usd_per_m_input"],
         "price_usd_per_m_cached_input": d["price_usd_per_m_cached_input"],
         "price_usd_per_m_output": d["price_usd_per_m_output"],
+        "revenue_usd_per_m_output": revenue,
         "margin": achieved_margin, "lowest_price_output_usd_per_m": lowest_price})
     if per_task is not None:
         table = pd.concat([table, per_task], axis=1)
@@ -269,6 +270,7 @@ def terminal_view(table: pd.DataFrame, per_task: bool) -> pd.DataFrame:
                      "in": table["price_usd_per_m_input"],
                      "cached": table["price_usd_per_m_cached_input"],
                      "out": table["price_usd_per_m_output"],
+                     "revenue": table["revenue_usd_per_m_output"],
                      "margin": _percent(table["margin"]),
                      "lowest_out": table["lowest_price_output_usd_per_m"]})
     view.update({"binding": table["binding"], "systems": table["systems"]})

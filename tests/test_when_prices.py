@@ -37,9 +37,18 @@ def test_cached_price_is_set_explicitly(small_path):
     assert {r["price_usd_per_m_cached_input"] for r in answer["quarters"]} == {1.0}
 
 
-def test_no_price_keeps_the_list_prices_and_says_so(small_path):
-    text = invoke("when", small_path, "--model", "big-moe", "--price-output", 15, *CACHED).stdout
-    assert "input prices (2026Q4): $3/M, cached $0.3/M (the list's)" in text
+def test_output_price_alone_scales_the_list_rate_card_and_says_so(small_path):
+    # list big-moe: $3 input, $0.3 cached, $15 output; at $30 output the card doubles
+    result = invoke("when", small_path, "--model", "big-moe", "--price-output", 30, *CACHED)
+    assert ("price vector (the list rate card scaled to that output price in each quarter), "
+            "2026Q4: $6 input, $0.6 cached input, $30 output per M tokens") in \
+        " ".join(result.stdout.split())
+    rows = quarters(invoke("when", small_path, "--model", "big-moe", "--price-output", 30,
+                           "--json", *CACHED))
+    assert {(r["price_usd_per_m_input"], r["price_usd_per_m_cached_input"],
+             r["price_usd_per_m_output"]) for r in rows} == {(6.0, 0.6, 30.0)}
+    # revenue per M output at a 50 % cache hit and 4 input tokens per output token
+    assert [r["revenue_usd_per_m_output"] for r in rows] == pytest.approx([30 + 4 * 3.3] * 4)
 
 
 def test_lowest_price_is_runs_price_at_target_margin(small_path):

@@ -81,6 +81,9 @@ def _first(value: object) -> str:
 
 
 def _btok(value: float) -> str:
+    """Tokens in B, or in T from a thousand billion on (1.03e+06 B reads badly)."""
+    if abs(value) >= 1e12:
+        return f"{value / 1e12:,.1f}T tokens"
     return f"{_cell(value / 1e9)} B tokens"
 
 
