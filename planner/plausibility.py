@@ -35,7 +35,9 @@ def catalog_span() -> dict[str, tuple[float, float]]:
     import yaml
 
     text = resources.files("fleets").joinpath("data/systems.yaml").read_text(encoding="utf-8")
-    chips = [s["chip"] for s in yaml.safe_load(text)["systems"].values()]
+    # our own file, parsed without line tracking: libyaml when present (~30x faster)
+    chips = [s["chip"] for s in yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
+                                                               yaml.SafeLoader))["systems"].values()]
     return {f: (min(c[f] for c in chips), max(c[f] for c in chips)) for f in CHIP_FIGURES}
 
 

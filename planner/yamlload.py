@@ -110,19 +110,28 @@ class Located:
         return ("<scenario>", None)
 
 
+class _TrustedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser (when installed) with _Loader's resolvers, for the embedded default
+    only: the same node tree ~15x faster, without the depth guard that user files need."""
+
+
+_TrustedLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 class YamlSyntaxError(InputError):
     """The text is not YAML at all (as opposed to YAML holding something not allowed)."""
 
 
-def _compose(text: str, filename: str) -> yaml.Node | None:
-    """The node tree of one YAML document; InputError (one line, with the line) if unreadable."""
+def _compose(text: str, filename: str, trusted: bool = False) -> yaml.Node | None:
+    """The node tree of one YAML document; InputError (one line, with the line) if unreadable.
+    ``trusted``: our own embedded text, parsed by libyaml."""
     if len(text) > MAX_BYTES:
         raise InputError([Problem(filename, None, "", f"file is larger than {MAX_BYTES // 2**20} MiB; "
                                   "a scenario is a few hundred kB")])
     if "\x00" in text:
         raise InputError([Problem(filename, None, "", "file is binary, not YAML text")])
     try:
-        loader = _Loader(text)
+        loader = (_TrustedLoader if trusted else _Loader)(text)
         try:
             return loader.get_single_node()
         finally:
@@ -180,9 +189,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str) -> Problem:
     return Problem(filename, line, "", f"YAML syntax error: {what}")
 
 
-def load_yaml_text(text: str, filename: str) -> Located:
-    """Parse one YAML document into plain data with line numbers; raise InputError if bad."""
-    root = _compose(text, filename)
+def load_yaml_text(text: str, filename: str, trusted: bool = False) -> Located:
+    """Parse one YAML document into plain data with line numbers; raise InputError if bad.
+    ``trusted``: the embedded default's own text (parsed faster, see _TrustedLoader)."""
+    root = _compose(text, filename, trusted)
     if root is None:
         raise InputError([Problem(filename, None, "", "file is empty; a scenario needs at least "
                                   "`name:` and `horizon:` (or `extends:`)")])

@@ -91,3 +91,12 @@ def test_input_hash_is_stable_and_sensitive(small_path):
 def test_set_quoted_key_with_dots():
     s = load_scenario(None, ['models."llama-3.1-70b".slo.min_output_tokens_per_s=42']).scenario
     assert s.models["llama-3.1-70b"].slo.min_output_tokens_per_s == 42
+
+
+def test_embedded_default_parses_the_same_with_the_fast_loader():
+    from planner.compose import default_part_texts
+    from planner.yamlload import load_yaml_text
+
+    for name, text in default_part_texts():
+        slow, fast = load_yaml_text(text, name), load_yaml_text(text, name, trusted=True)
+        assert (slow.data, slow.lines, slow.problems) == (fast.data, fast.lines, fast.problems)
