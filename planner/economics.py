@@ -29,9 +29,6 @@ import numpy as np
 import pandas as pd
 
 KEYS = ["model", "quarter"]
-# A model-quarter counts as served when at least this share of its demand is (the rule of
-# `planner when`, the report's findings and the sweep's `when` quantiles).
-SERVED_SHARE = 0.999
 
 
 def _split_costs(costs: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:

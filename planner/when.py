@@ -23,13 +23,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from planner.economics import SERVED_SHARE
 from planner.errors import InputError, Problem
 from planner.plan import make_plan
 from planner.scenario import Loaded
-from planner.servable import first_and_sustained
+from planner.servable import first_and_sustained, quarter_status
 
-SHARE_TOLERANCE = 1.0 - SERVED_SHARE  # --share 1 is met at SERVED_SHARE
 
 
 @dataclass
@@ -229,23 +227,20 @@ def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d:
 
 def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, priced, margin: float,
              share: float) -> str:
-    """``priced``: None (no price asked) or (price, lowest price, achieved margin, unit)."""
-    if dem["m_output_per_hour"] <= 0:
-        return "no demand yet (before launch)"
+    """``priced``: None (no price asked) or (price, lowest price, achieved margin, unit); the
+    cascade of planner.servable, with the reasons no available system fits."""
     if available.empty:
-        return "no system available this quarter"
-    if not available["feasible"].any():
-        reasons = sorted(set(available["reason"]))
-        return "no system fits: " + "; ".join(f"{r}" for r in reasons[:2])
-    if priced is not None:
-        price, lowest_price, achieved_margin, unit = priced
-        if econ["cost_basis"] != "served" and lowest_price > price:
-            return f"cost too high: needs ${lowest_price:.3g}{unit} at {margin:.0%} margin"
-    if econ["served_fraction"] < share - SHARE_TOLERANCE:
-        return f"not enough capacity: {econ['served_fraction']:.0%} served"
-    if priced is not None and achieved_margin < margin - 1e-9:
-        return f"cost too high: margin {achieved_margin:.0%} < {margin:.0%}"
-    return ""
+        no_fit = "no system available this quarter"
+    elif not available["feasible"].any():
+        no_fit = "no system fits: " + "; ".join(sorted(set(available["reason"]))[:2])
+    else:
+        no_fit = ""
+    _, lowest_price, achieved_margin, unit = priced if priced is not None else (None,) * 4
+    return quarter_status(
+        has_demand=dem["m_output_per_hour"] > 0, no_fit=no_fit,
+        served=econ["cost_basis"] == "served", served_fraction=econ["served_fraction"],
+        margin=None if priced is None else float(achieved_margin), target_margin=margin,
+        needs_price=lowest_price, unit=unit or "/M output", share=share)
 
 
 def _percent(values: pd.Series) -> pd.Series:

@@ -151,7 +151,7 @@ def test_servable_findings_by_hand(run_dir):
     e.loc[row, "served_fraction"] = 0.5
     assert findings.quarter_status(e.loc[row], 0.5) == "not enough capacity: 50% served"
     e.loc[row, "demand_output_tokens_per_day"] = 0.0
-    assert findings.quarter_status(e.loc[row], 0.5) == "no demand yet"
+    assert findings.quarter_status(e.loc[row], 0.5) == "no demand yet (before launch)"
     assert findings.quarter_shift("2026Q1", "2026Q3") == 2
 
 

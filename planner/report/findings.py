@@ -5,19 +5,20 @@ run's plan (every model sold at its list price) serves at least 99.9 % of it wit
 margin at least the target. "From Q" means from Q on through the horizon's end (every later
 quarter with demand is servable too, planner.servable); a first servable quarter that does not
 last is named apart. That is what `planner when --model M --price-output <list price>`
-answers; it needs no re-plan because the run already prices every model at its list price. A quarter that fails names the first check that fails, in the same
-order as `planner when`: no system, cost too high, not enough capacity, margin too low.
+answers; it needs no re-plan because the run already prices every model at its list price.
+A quarter that fails names the first check that fails, by the one cascade of
+planner.servable (as `planner when`): no system, cost too high, not enough capacity, margin
+too low.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
 
-from planner.economics import SERVED_SHARE
 from planner.quarters import Quarter
-from planner.servable import first_and_sustained
+from planner.servable import SERVED_SHARE, first_and_sustained
+from planner.servable import quarter_status as servable_status
 
 DAYS_PER_QUARTER = 365.25 / 4
 
@@ -25,19 +26,13 @@ DAYS_PER_QUARTER = 365.25 / 4
 def quarter_status(row: pd.Series, target_margin: float) -> str:
     """Why ``row`` (one model-quarter of economics) is not servable; "" when it is."""
     margin = row["gross_margin"]
-    has_margin = not (isinstance(margin, float) and math.isnan(margin))
-    if not row["demand_output_tokens_per_day"] > 0:
-        return "no demand yet"
-    if row["cost_basis"] == "no feasible system":
-        return "no system available fits the model and its speed target"
-    if row["cost_basis"] != "served" and has_margin and margin < target_margin - 1e-9:
-        return (f"cost too high: needs ${row['price_at_target_margin_usd_per_m_output']:.3g}/M "
-                f"output for a {target_margin:.0%} margin")
-    if row["served_fraction"] < SERVED_SHARE:
-        return f"not enough capacity: {row['served_fraction']:.0%} served"
-    if has_margin and margin < target_margin - 1e-9:
-        return f"cost too high: margin {margin:.0%} < {target_margin:.0%}"
-    return ""
+    return servable_status(
+        has_demand=row["demand_output_tokens_per_day"] > 0,
+        no_fit=("no system available fits the model and its speed target"
+                if row["cost_basis"] == "no feasible system" else ""),
+        served=row["cost_basis"] == "served", served_fraction=row["served_fraction"],
+        margin=None if is_missing(margin) else float(margin), target_margin=target_margin,
+        needs_price=row["price_at_target_margin_usd_per_m_output"])
 
 
 def servable(economics: pd.DataFrame, target_margin: float) -> pd.DataFrame:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.economics import SERVED_SHARE
-from planner.servable import first_and_sustained
+from planner.servable import SERVED_SHARE, first_and_sustained
 from planner.sweep.lp import Solved
 from planner.sweep.tables import DemandArrays
 
