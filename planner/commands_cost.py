@@ -12,7 +12,8 @@ COST_JSON_KEYS = ("model", "system", "quarter", "available", "feasible", "reason
                   "replica_chips", "batch",
                   "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
                   "input_tokens_per_s_per_chip", "ttft_s", "usd_per_m_input", "usd_per_m_output",
-                  "usd_per_m_blended", "m_output_per_chip_hour", "usd_per_chip_hour")
+                  "usd_per_m_blended", "m_output_per_chip_hour", "usd_per_chip_hour",
+                  "architecture_inferred")
 
 
 def mark_unavailable(rows, scenario):
@@ -23,6 +24,15 @@ def mark_unavailable(rows, scenario):
     note = "not available before " + first
     rows["reason"] = rows["reason"].where(rows["available"] | (rows["reason"] != ""), note)
     return rows
+
+
+def mark_inferred(rows, scenario):
+    """Add ``architecture_inferred``: the model's layers, hidden size or attention width came
+    from the scaling rule (planner.costcore.architecture), not from the scenario."""
+    from planner.costcore.architecture import model_shape
+
+    inferred = {k: bool(model_shape(m).inferred) for k, m in scenario.models.items()}
+    return rows.assign(architecture_inferred=rows["model"].map(inferred).astype(bool))
 
 
 @click.command()
@@ -63,8 +73,14 @@ def cost(scenario, overrides, allow_extends, models, systems, quarters, per_task
     wanted = (quarters_option(loaded.scenario, quarters)
               or (task_quarters if per_task else horizon_quarters)(loaded.scenario))
     table, _ = cost_table(loaded, wanted)
-    rows = mark_unavailable(table.table, loaded.scenario)
+    rows = mark_inferred(mark_unavailable(table.table, loaded.scenario), loaded.scenario)
     rows = rows[rows["model"].isin(models) & rows["system"].isin(systems)]
+    from planner.costcore.architecture import inferred_warning
+
+    for name in models:
+        warning = inferred_warning(loaded.scenario.models[name])
+        if warning and name in set(rows["model"]):
+            click.echo(f"warning: models.{name}: {warning}", err=True)
     if per_task:
         records, text = task_cost_report(loaded.scenario, rows, per_task, wanted, COST_JSON_KEYS)
         click.echo(json_text(records) if as_json else text)

@@ -6,6 +6,8 @@ validate` prints the input ones. Each names the file, line and key where it can.
 Inputs:
 * a chip figure (HBM GB, HBM TB/s, FP8 TFLOP/s, power kW) outside PLAUSIBLE_FACTOR of the
   span of the embedded catalog (e.g. ``hbm_gb: 0.288`` typed in TB, ``power_kw: 1400`` in W);
+* a model with demand whose layers, hidden size or attention width are inferred from its
+  active parameters ("architecture inferred");
 * a model with demand whose tokens are worth $0 to the allocation in some quarter (zero list
   price, no imputed value, no explicit unmet penalty): it is never served.
 Results:
@@ -58,6 +60,12 @@ def input_warnings(scenario: Scenario, doc: Located) -> list[str]:
                 warn(("systems", key, "chip", figure),
                      f"{value:g} {unit} per chip is far outside the catalog's {low:g}-{high:g}; "
                      "check the unit (GB not TB, kW not W, per chip not per system)")
+    from planner.costcore.architecture import inferred_warning
+
+    for key, model in scenario.models.items():
+        inferred = inferred_warning(model)
+        if inferred and key in scenario.demand:  # models without demand are not planned
+            warn(("models", key), inferred)
     for key, d in scenario.demand.items():
         if d.unmet_penalty_usd_per_m_output or _imputed(d) > 0:
             continue

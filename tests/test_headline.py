@@ -139,3 +139,17 @@ def test_fitted_table_with_a_header_wider_than_its_text_ends():
                           **{f"number_{i}": [float(i)] for i in range(6)}})
     out = format_fitted(frame, "T", ["quarter"], 60)
     assert all(len(line) <= 60 for line in out.splitlines())
+
+
+def test_inferred_architecture_is_said_in_validate_cost_and_run(small_path):
+    unset = ["--set", "models.big-moe.layers=null", "--set", "models.big-moe.hidden_size=null"]
+    runner = CliRunner()
+    checked = runner.invoke(main, ["validate", small_path, *unset])
+    assert checked.exit_code == 0
+    assert "models.big-moe: architecture inferred: layers, hidden_size from 20B" in checked.stderr
+    cost = runner.invoke(main, ["cost", small_path, *unset, "--quarter", "2026Q1", "--json"])
+    flags = {(r["model"], r["architecture_inferred"]) for r in json.loads(cost.stdout)}
+    assert flags == {("big-moe", True), ("small-dense", False)}
+    assert "architecture inferred" in cost.stderr
+    ran = runner.invoke(main, ["run", small_path, *unset, "--json"])
+    assert any("architecture inferred" in w for w in json.loads(ran.stdout)["warnings"])
