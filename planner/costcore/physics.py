@@ -108,7 +108,8 @@ from planner.costcore.arrays import ModelArrays, SystemArrays
 
 DEFAULT_REPLICA_CHIPS = (1, 2, 4, 8, 16, 32, 64, 72, 128, 144, 256, 288, 512, 576, 1024, 1152)
 DEFAULT_BATCH = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768,
-                 1024, 1536, 2048, 3072, 4096, 6144, 8192)
+                 1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768, 49152,
+                 65536)
 MAX_REPLICA_CHIPS = 1152
 TP_MAX = 8
 ACTIVATION_BYTES = 2.0
