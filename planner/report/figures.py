@@ -36,12 +36,14 @@ def build_figures(run: RunData) -> list[Figure]:
          lambda: plots.allocation_figure(run.allocation, run.utilisation,
                                          "Chips serving each model, per system")),
         ("demand", "Served and unmet demand",
-         "Output tokens per day served (blue) and unmet (red) for each model.",
+         "Output tokens per day served (blue) and unmet (red) for each model; grey: quarters "
+         "without demand.",
          lambda: plots.demand_figure(run.economics, "Served and unmet demand per model")),
         ("cost", "Cost per M output tokens and prices",
-         "All-in serving cost per M output tokens (input processing included, stated like the "
-         "output list price), the list price, the price that keeps the target margin, and the "
-         "achievable price (cost plus scarcity rent, with the target margin); log scale.",
+         "Per M output tokens, as output list prices with the input prices in proportion: the "
+         "break-even price (the all-in serving cost, input processing included), the list "
+         "price, the price that keeps the target margin, and the achievable price (cost plus "
+         "scarcity rent, with the target margin); log scale; grey: quarters without demand.",
          lambda: plots.cost_figure(run.economics, "Cost and prices per M output tokens")),
         ("shadow-prices", "Scarcity (shadow) price per system",
          "What one more chip-hour of each system would be worth to the plan in each quarter: "
