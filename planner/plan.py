@@ -92,6 +92,14 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     timings = {}
     start = time.perf_counter()
     scenario = loaded.scenario
+    if not scenario.demand:
+        from planner.errors import InputError, Problem
+
+        file, line = loaded.doc.where(("demand",))
+        raise InputError([Problem(file, line, "demand", "the scenario has no demand series, so "
+                                  "there is nothing to plan; add demand.<model> with "
+                                  "output_tokens_per_day and price_usd_per_m (`planner cost` "
+                                  "needs none)")])
     quarters = horizon_quarters(scenario)
     table, fleet = cost_table(loaded, quarters)
     costs = table.table

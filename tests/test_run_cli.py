@@ -175,3 +175,9 @@ def test_site_power_cap_limits_chips_by_hand(small_path, per_chip, tmp_path):
     assert power["2026Q1"]["shadow_price_usd_per_mw_hour"] == pytest.approx(rent / 0.0018, rel=1e-4)
     bad = invoke("validate", path, "--set", "fleet.rack.site=mian")
     assert bad.exit_code == 2 and "unknown site 'mian'; did you mean 'main'?" in bad.output
+
+
+def test_run_without_demand_is_a_clear_input_error(small_path):
+    result = invoke("run", small_path, "--set", "demand=null")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "demand: the scenario has no demand series" in result.stderr
