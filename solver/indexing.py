@@ -94,17 +94,21 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
         power_keys=pw[POWER_KEYS],
         power_mw=pw["mw"].to_numpy(dtype=float),
         migration_usd_per_chip_hour=float(problem.migration_usd_per_chip_hour),
-        **(_migration_links(opt, dem) if problem.migration_usd_per_chip_hour > 0 else {}),
+        **(_migration_links(opt, dem, _link(opt, dem, DEMAND_KEYS))
+           if problem.migration_usd_per_chip_hour > 0 else {}),
     )
 
 
-def _migration_links(opt: pd.DataFrame, dem: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each option of a quarter before the last, and its successor in the next quarter
-    (same model, system and site; -1 when absent)."""
+def _migration_links(opt: pd.DataFrame, dem: pd.DataFrame,
+                     option_dem: np.ndarray) -> dict[str, np.ndarray]:
+    """Each option of a quarter before the last whose model has demand that quarter, and its
+    successor in the next quarter (same model, system and site; -1 when absent). An option
+    without demand never gets chips, so it needs no row."""
     quarters = sorted(set(dem["quarter"]) | set(opt["quarter"]))
     nxt = dict(zip(quarters[:-1], quarters[1:]))
     has_next = opt["quarter"].map(nxt).notna().to_numpy()
-    src = np.flatnonzero(has_next)
+    demanded = dem["m_output_per_hour"].to_numpy(dtype=float)[option_dem] > 0
+    src = np.flatnonzero(has_next & demanded)
     succ = opt.iloc[src].assign(quarter=opt["quarter"].iloc[src].map(nxt).to_numpy())
     to = _link(succ.reset_index(drop=True), opt, OPTION_KEYS) if len(src) else src
     return {"mig_from": src.astype(np.int64), "mig_to": np.asarray(to, dtype=np.int64)}

@@ -92,7 +92,7 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
     if migration_usd_per_chip_hour > 0:
         position = np.full(len(layout.models) * S * Q, -1, dtype=np.int64)
         position[option_ids] = np.arange(len(option_ids))
-        src = np.flatnonzero(q < Q - 1)
+        src = np.flatnonzero((q < Q - 1) & (demand[m * Q + q] > 0))  # as the solver links
         links = {"mig_from": src.astype(np.int64), "mig_to": position[option_ids[src] + 1]}
     return IndexedProblem(
         option_keys=_LazyKeys(layout, option_ids),
