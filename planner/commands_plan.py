@@ -158,15 +158,15 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
              else "the lowest price per quarter")
     click.echo(f"{model} at {price}, margin >= {answer.margin:.0%}, share >= {share:.0%}:")
     if price_per_task is None:
-        first = answer.quarters.iloc[-1]
+        last = answer.quarters.iloc[-1]
         how = ("the list rate card scaled to that output price in each quarter"
                if price_output is not None and price_input is None and price_cached is None
                else "the list's" if price_output is None and price_input is None
                and price_cached is None else "as given; unset parts from the list")
-        click.echo(textwrap.fill(f"price vector ({how}), {first['quarter']}: "
-                                 f"${first['price_usd_per_m_input']:g} input, "
-                                 f"${first['price_usd_per_m_cached_input']:g} cached input, "
-                                 f"${first['price_usd_per_m_output']:g} output per M tokens",
+        click.echo(textwrap.fill(f"price vector ({how}), {last['quarter']}: "
+                                 f"${last['price_usd_per_m_input']:g} input, "
+                                 f"${last['price_usd_per_m_cached_input']:g} cached input, "
+                                 f"${last['price_usd_per_m_output']:g} output per M tokens",
                                  terminal_width()))
     if price_output is not None or price_per_task is not None:
         if answer.earliest_quarter:

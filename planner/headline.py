@@ -6,7 +6,9 @@
 * idle: chips available but unused, and their cost (the P&L's idle_cost_usd)
 * profit: operating profit and margin per year (revenue - every installed chip's cost)
 * churn: chips models give up on a system from one quarter to the next (P&L moved_chips)
-* gap: chips of the cheapest available system that would serve all unmet demand, at its peak
+* gap: chips of the cheapest available systems that would serve the unmet demand of the
+  quarter where that takes most (models that fit no system cannot be served by more chips
+  and are named apart)
 
 Every figure is read from the pipeline's tables (economics, fleet_pnl, utilisation), none is
 computed anew; :func:`headline_lines` prints them in at most 15 lines.
@@ -16,10 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.pnl import HOURS_PER_QUARTER
+from planner.pnl import DAYS_PER_QUARTER, HOURS_PER_QUARTER
 from planner.tables import to_records
-
-DAYS_PER_QUARTER = HOURS_PER_QUARTER / 24
 
 
 def headline(economics: pd.DataFrame, pnl: pd.DataFrame, utilisation: pd.DataFrame,
@@ -29,14 +29,17 @@ def headline(economics: pd.DataFrame, pnl: pd.DataFrame, utilisation: pd.DataFra
                       * DAYS_PER_QUARTER)
     unmet_by_model = unmet_by_model[unmet_by_model > 0].sort_values(ascending=False, kind="stable")
     unmet_by_quarter = economics.groupby("quarter", sort=True)["unmet_output_tokens_per_day"].sum()
-    gap = economics.groupby("quarter", sort=True)["capacity_gap_chips"].sum(min_count=1)
-    gap = gap[gap > 0]
+    gap = economics.groupby("quarter", sort=True)["capacity_gap_chips"].sum()  # NaN: no fit
+    gap = gap[gap >= 1]
+    unfit = economics[(economics["unmet_output_tokens_per_day"] > 0)
+                      & economics["capacity_gap_chips"].isna()]
     years = pnl.assign(year=pnl["quarter"].str[:4]).groupby("year", sort=True)[
         ["revenue_usd", "fleet_cost_usd", "operating_profit_usd", "idle_cost_usd"]].sum()
     years["operating_margin"] = np.where(years["revenue_usd"] > 0, years["operating_profit_usd"]
                                          / years["revenue_usd"].where(years["revenue_usd"] > 0),
                                          np.nan)
     return {
+        "has_demand": bool((economics["demand_output_tokens_per_day"] > 0).any()),
         "unmet_output_tokens": float(unmet_by_model.sum()),
         "unmet_output_tokens_by_model": {m: float(v) for m, v in unmet_by_model.items()},
         "unmet_peak": ({"quarter": str(unmet_by_quarter.idxmax()),
@@ -47,8 +50,9 @@ def headline(economics: pd.DataFrame, pnl: pd.DataFrame, utilisation: pd.DataFra
         "idle": _idle(pnl, utilisation),
         "by_year": to_records(years.reset_index()),
         "moved_chips": float(pnl["moved_chips"].sum()),
-        "capacity_gap": ({"quarter": str(gap.idxmax()), "chips": float(gap.max())}
+        "capacity_gap": ({"quarter": str(gap.idxmax()), "chips": float(np.ceil(gap.max()))}
                          if not gap.empty else None),
+        "unmet_without_fit": sorted(set(unfit["model"])),
     }
 
 
@@ -85,10 +89,11 @@ def _idle(pnl: pd.DataFrame, utilisation: pd.DataFrame) -> dict:
 
 
 def _usd(value: float) -> str:
+    sign = "-" if value < 0 else ""
     for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
         if abs(value) >= scale:
-            return f"${value / scale:,.1f}{unit}"
-    return f"${value:,.0f}"
+            return f"{sign}${abs(value) / scale:,.1f}{unit}"
+    return f"{sign}${abs(value):,.0f}"
 
 
 def _tokens(value: float) -> str:
@@ -112,8 +117,10 @@ def headline_lines(facts: dict, width: int | None = None) -> list[str]:
                      "the horizon (" + ", ".join(f"{m} {_tokens(v)}" for m, v in worst)
                      + f"), most in {peak['quarter']} ({_tokens(peak['output_tokens_per_day'])}"
                      f"/day); lost list revenue {_usd(facts['lost_revenue_usd'])}")
-    else:
+    elif facts["has_demand"]:
         lines.append("  unmet demand: none; every model's demand is served in every quarter")
+    else:
+        lines.append("  unmet demand: none; no model has demand in the horizon")
     b = facts["bottleneck"]
     if b:
         lines.append(f"  bottleneck: {b['system']}, scarce in {b['quarters_scarce']} quarters "
@@ -124,8 +131,11 @@ def headline_lines(facts: dict, width: int | None = None) -> list[str]:
         lines.append("  bottleneck: none; no system's capacity binds")
     gap = facts["capacity_gap"]
     if gap:
+        unfit = facts["unmet_without_fit"]
         lines.append(f"  capacity gap: {gap['chips']:,.0f} more chips (of the cheapest fitting "
-                     f"systems) would serve all demand in {gap['quarter']}, the largest gap")
+                     f"systems) would serve the unmet demand of {gap['quarter']}, the largest gap"
+                     + (f"; not {', '.join(unfit)}, which fits no available system"
+                        if unfit else ""))
     idle = facts["idle"]
     if idle["peak_quarter"]:
         lines.append(f"  idle: {_usd(idle['idle_cost_usd'])} of fleet cost in the horizon; "

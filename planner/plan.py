@@ -133,7 +133,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
 
     economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
                                 scenario.economics.target_margin)
-    pnl = fleet_pnl(economics, fleet, result.allocation)
+    pnl = fleet_pnl(economics, fleet, result.allocation,
+                    scenario.economics.migration_penalty_usd_per_chip)
     warnings = (list(result.warnings) + span_warnings + input_warnings(scenario, loaded.doc)
                 + result_warnings(economics, result.utilisation))
     timings["total_s"] = time.perf_counter() - start

@@ -36,10 +36,11 @@ def catalog_span() -> dict[str, tuple[float, float]]:
 
     import yaml
 
+    from planner.yamlload import _TrustedLoader
+
     text = resources.files("fleets").joinpath("data/systems.yaml").read_text(encoding="utf-8")
-    # our own file, parsed without line tracking: libyaml when present (~30x faster)
-    chips = [s["chip"] for s in yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
-                                                               yaml.SafeLoader))["systems"].values()]
+    # our own file, with the scenario loader's number rules (1e3 is a float), by libyaml
+    chips = [s["chip"] for s in yaml.load(text, Loader=_TrustedLoader)["systems"].values()]
     return {f: (min(c[f] for c in chips), max(c[f] for c in chips)) for f in CHIP_FIGURES}
 
 

@@ -82,6 +82,8 @@ def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
             f"Solver {info['solver']} ({_MODES[info['integer']]}): {info['status']}, "
             f"objective ${info['objective_usd_per_hour']:,.0f}/h; "
             f"run {plan.timings_s['total_s']:.2f} s")
+    if width:
+        head = "\n".join(textwrap.fill(line, width) for line in head.splitlines())
     facts = headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet)
     parts = [head, "\n".join(headline_lines(facts, width))]
 

@@ -45,11 +45,11 @@ MIN_TEXT_WIDTH = 12  # a text column is cut to no less than this before a table 
 
 
 def terminal_width() -> int:
-    """Columns to fit tables into: $COLUMNS when it is a sensible number, else 120."""
+    """Columns to fit tables into: $COLUMNS (at least 40, at most 1000), else 120."""
     import os
 
-    text = os.environ.get("COLUMNS", "")
-    return int(text) if text.isdigit() and 40 <= int(text) <= 1000 else DEFAULT_WIDTH
+    text = os.environ.get("COLUMNS", "").strip()
+    return min(max(int(text), 40), 1000) if text.isdigit() and int(text) > 0 else DEFAULT_WIDTH
 
 
 def _widths(frame: pd.DataFrame) -> list[int]:

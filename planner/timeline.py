@@ -99,8 +99,9 @@ PRIORITY_LEVELS = 9
 def unmet_penalty(value_usd_per_m: np.ndarray, priority: int, explicit: float | None) -> np.ndarray:
     """Cost of leaving 1 M output tokens unserved beyond the lost revenue.
 
-    Explicit if given; else lost goodwill of (priority - 1) / 8 x the list revenue, so serving a
-    priority-9 token is worth twice its revenue and a priority-1 token its revenue alone. The
+    Explicit if given; else lost goodwill of (priority - 1) / 8 x the token's value (list
+    revenue plus any imputed value), so serving a priority-9 token is worth twice its value
+    and a priority-1 token its value alone. The
     objective and the shadow prices stay in dollars; in a shortage the allocation serves the
     most valuable tokens per chip-hour, tilted towards higher priorities.
     """

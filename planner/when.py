@@ -151,7 +151,9 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
 
     input_revenue = d["revenue_usd_per_m_output"] - d["price_usd_per_m_output"]
     cost = e["cost_usd_per_m_output_all_in"]
-    if price_output is None:  # the rate card scaled, as run's price at target margin
+    if price_input is None and price_cached is None:
+        # the rate card scaled (as run's price at target margin; --price-output alone scales
+        # the card too): the output price whose card leaves the margin
         revenue_per_list = d["revenue_usd_per_m_output"] / d["price_usd_per_m_output"].where(
             d["price_usd_per_m_output"] > 0)
         lowest_price = cost / (1 - margin) / revenue_per_list
@@ -194,10 +196,10 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     first_i, from_i = (int(i[0]) for i in first_and_sustained(
         np.array(ok), (d["m_output_per_hour"] > 0).to_numpy()))
     quarters = list(table["quarter"])
+    # no answer: the last failing quarter with demand says why (the last quarter without any)
     bad = [i for i, good in enumerate(ok) if not good and d["m_output_per_hour"].iloc[i] > 0]
-    # the quarter that keeps the answer from being earlier: the last failing one before it
-    last_bad = [i for i in bad if from_i < 0 or i < from_i]
-    reason = f"{quarters[last_bad[-1]]}: {binding[last_bad[-1]]}" if last_bad and from_i < 0 else ""
+    last = bad[-1] if bad else len(quarters) - 1
+    reason = f"{quarters[last]}: {binding[last]}" if from_i < 0 else ""
     return WhenAnswer(model, price_output, price_input, price_cached, margin, share,
                       quarters[from_i] if from_i >= 0 else None, reason, table, task,
                       price_per_task, quarters[first_i] if first_i >= 0 else None)

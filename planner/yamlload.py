@@ -115,7 +115,8 @@ class _TrustedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     only: the same node tree ~15x faster, without the depth guard that user files need."""
 
 
-_TrustedLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+_TrustedLoader.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
 
 
 class YamlSyntaxError(InputError):

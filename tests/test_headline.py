@@ -15,6 +15,7 @@ def _frames():
     # Two quarters, one system of 10 chips at $2/h: 2026Q1 all used, shadow $3; 2026Q2 4 used.
     economics = pd.DataFrame({
         "model": ["m", "m", "n", "n"], "quarter": ["2026Q1", "2026Q2"] * 2,
+        "demand_output_tokens_per_day": [96e6, 96e6, 48e6, 48e6],
         "unmet_output_tokens_per_day": [48e6, 0.0, 24e6, 0.0],
         "capacity_gap_chips": [2.0, 0.0, 1.5, 0.0]})
     pnl = pd.DataFrame({"quarter": ["2026Q1", "2026Q2"], "revenue_usd": [100.0, 50.0],
@@ -43,7 +44,8 @@ def test_headline_by_hand():
     assert facts["idle"] == {"idle_cost_usd": 24.0, "peak_quarter": "2026Q2",
                              "peak_idle_chips": 6.0, "peak_idle_share": 0.6,
                              "peak_idle_cost_usd": 24.0}
-    assert facts["capacity_gap"] == {"quarter": "2026Q1", "chips": 3.5}
+    assert facts["capacity_gap"] == {"quarter": "2026Q1", "chips": 4.0}  # 3.5, rounded up
+    assert facts["unmet_without_fit"] == [] and facts["has_demand"]
     assert facts["moved_chips"] == 6.0
     assert [(y["year"], y["operating_profit_usd"]) for y in facts["by_year"]] == [("2026", 70.0)]
     assert facts["by_year"][0]["operating_margin"] == pytest.approx(70 / 150)
@@ -153,3 +155,13 @@ def test_inferred_architecture_is_said_in_validate_cost_and_run(small_path):
     assert "architecture inferred" in cost.stderr
     ran = runner.invoke(main, ["run", small_path, *unset, "--json"])
     assert any("architecture inferred" in w for w in json.loads(ran.stdout)["warnings"])
+
+
+def test_capacity_gap_names_a_model_that_fits_nowhere(small_path):
+    result = CliRunner().invoke(main, [
+        "run", small_path, "--set", "models.big-moe.slo.min_output_tokens_per_s=100000",
+        "--set", "fleet.rack.deliveries={2026Q1: 8}",
+        "--set", "demand.small-dense.output_tokens_per_day={2026Q1: 1.0e11}"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "not big-moe, which fits no available system" in text

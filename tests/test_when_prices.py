@@ -59,3 +59,23 @@ def test_lowest_price_is_runs_price_at_target_margin(small_path):
     assert {r["quarter"]: r["lowest_price_output_usd_per_m"] for r in rows} == \
         pytest.approx(expected, rel=1e-12)
     assert all(v > 0 for v in expected.values())
+
+
+def test_output_price_alone_lowest_price_is_the_scaled_cards(small_path):
+    """With --price-output alone the card is scaled, so the lowest price does not depend on
+    the price asked; asking it back meets the margin exactly."""
+    rows = {p: quarters(invoke("when", small_path, "--model", "big-moe", "--price-output", p,
+                               "--json", *CACHED)) for p in (1, 15, 100)}
+    lowest = [[r["lowest_price_output_usd_per_m"] for r in rows[p]] for p in (1, 15, 100)]
+    assert lowest[0] == pytest.approx(lowest[1]) and lowest[2] == pytest.approx(lowest[1])
+    at = quarters(invoke("when", small_path, "--model", "big-moe", "--price-output",
+                         lowest[1][0], "--margin", 0.5, "--json", *CACHED))
+    assert at[0]["margin"] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_no_demand_anywhere_still_gives_a_reason(small_path):
+    answer = json.loads(invoke("when", small_path, "--model", "big-moe", "--price-output", 15,
+                               "--set", "demand.big-moe.output_tokens_per_day={2026Q1: 0, "
+                               "2026Q4: 0}", "--json").stdout)
+    assert answer["earliest_quarter"] is None
+    assert answer["reason"] == "2026Q4: no demand yet (before launch)"

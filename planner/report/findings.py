@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.pnl import DAYS_PER_QUARTER
 from planner.quarters import Quarter
 from planner.servable import SERVED_SHARE, first_and_sustained
 from planner.servable import quarter_status as servable_status
 
-DAYS_PER_QUARTER = 365.25 / 4
 
 
 def quarter_status(row: pd.Series, target_margin: float) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from planner.report.findings import DAYS_PER_QUARTER
+from planner.pnl import DAYS_PER_QUARTER
 
 TOTALS = ("unmet_output_tokens", "revenue_usd", "operating_profit_usd")
 CHIPS = ("installed_chips", "available_chips")
@@ -33,9 +33,7 @@ class Headline:
 
 def totals(plan) -> dict[str, float]:
     """Unmet output tokens, revenue and operating profit of ``plan`` over its horizon."""
-    from planner.pnl import fleet_pnl
-
-    pnl = fleet_pnl(plan.economics, plan.fleet, plan.allocation)
+    pnl = plan.pnl
     unmet = float(plan.economics["unmet_output_tokens_per_day"].sum()) * DAYS_PER_QUARTER
     return {"unmet_output_tokens": unmet, "revenue_usd": float(pnl["revenue_usd"].sum()),
             "operating_profit_usd": float(pnl["operating_profit_usd"].sum())}
