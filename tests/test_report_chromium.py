@@ -51,11 +51,11 @@ def test_dom_after_scripts_has_tables_images_and_no_errors(report, tmp_path):
     assert "</html>" in dom, result.stderr[-2000:]
     root = re.search(r"<html[^>]*>", dom).group(0)
     tables = dom.count('<table class="sortable"')
-    assert tables == 5
+    assert tables == 6   # P&L, shortages, scarcity, economics, allocation, utilisation
     assert f'data-sortable-tables="{tables}"' in root           # the sort script ran on all
     assert "data-js-errors" not in root                         # the error trap caught nothing
     assert dom.count('aria-sort="none"') >= 5 * 6
-    assert dom.count("<img ") == 6
+    assert dom.count("<img ") == 8   # 6 plots, the P&L chart and the idle heatmap
     assert console_errors(result.stderr) == []
 
 
