@@ -365,12 +365,9 @@ def json_report(cal: Calibration) -> dict:
 
 def plot(cal: Calibration, path: str) -> None:
     """Predicted versus measured tokens/s per GPU, log-log, with y = x and the 2x band."""
-    import matplotlib
+    from planner.plots import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from planner.plots import save
+    plt = pyplot()
 
     f = cal.frame
     fig, ax = plt.subplots(figsize=(7, 6))

@@ -69,12 +69,9 @@ def feasible_figure(answer: SizeAnswer):
     Per routing, the band from the smallest active count (k/E x total) up to the answer is
     shaded; the dashed line is the prefill-only bound; the grey diagonal is active = total.
     """
-    import matplotlib
+    from planner.plots import colours, pyplot, text
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from planner.plots import colours, text
+    plt = pyplot()
 
     systems = list(answer.systems["system"])
     cols = min(3, len(systems))

@@ -160,14 +160,11 @@ def plot_tornado(summary: Summary, path: str) -> None:
     """Two panels: the focus model's `when` quarter and the fleet gross margin; one bar per
     input from the low-decile mean to the high-decile mean, around the median output (no bar,
     and the note, for an input whose groups are too small)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
-
-    from planner.plots import save, text
+    from planner.plots import pyplot, save, text
     from planner.sweep.aggregate import metrics
+
+    plt = pyplot()
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     r, t = summary.result, summary.tornado
     panels = [(f"when:{summary.focus}", f"{summary.focus}: when quarter"),

@@ -1,0 +1,147 @@
+"""Plots of a plan (matplotlib), rendered deterministically to PNG or SVG.
+
+Every function takes tidy frames as `planner run --out` writes them (economics, allocation,
+utilisation, Pareto frontiers) and returns a figure of a fixed pixel size (see
+:func:`panel_size_px`); :func:`render` turns it into bytes with no dates, no software tag
+and a fixed SVG hash salt, so identical inputs give byte-identical files.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+
+import pandas as pd
+
+from planner.errors import InputError, Problem, RunError
+
+DPI = 100
+WIDTH_IN = 10.0
+PANEL_HEIGHT_IN = 2.8
+TITLE_HEIGHT_IN = 0.8
+MAX_COLUMNS = 3
+SINGLE_SIZE_IN = (WIDTH_IN, 5.0)
+FORMATS = ("png", "svg", "pdf")
+RC = {"svg.hashsalt": "fleet-planner", "svg.fonttype": "path", "font.size": 8,
+       "axes.titlesize": 9, "figure.dpi": DPI, "savefig.dpi": DPI}
+
+
+def pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def text(value: object) -> str:
+    """A scenario name as plain matplotlib text (``$`` would start mathtext)."""
+    return str(value).replace("\\", "\\\\").replace("$", r"\$")
+
+
+def grid_shape(panels: int) -> tuple[int, int]:
+    """(rows, columns) of a small-multiples grid: up to three columns."""
+    cols = max(1, min(MAX_COLUMNS, panels))
+    return max(1, math.ceil(panels / cols)), cols
+
+
+def panel_size_px(panels: int) -> tuple[int, int]:
+    """(width, height) in pixels of a figure with ``panels`` small multiples."""
+    rows, _ = grid_shape(panels)
+    return round(WIDTH_IN * DPI), round((TITLE_HEIGHT_IN + PANEL_HEIGHT_IN * rows) * DPI)
+
+
+def panels(n: int, title: str):
+    plt = pyplot()
+    rows, cols = grid_shape(n)
+    width, height = panel_size_px(n)
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(rows, cols, figsize=(width / DPI, height / DPI), squeeze=False,
+                                 layout="constrained")
+    fig.suptitle(text(title), fontsize=11)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def quarter_axis(ax, quarters: list[str]) -> None:
+    step = max(1, math.ceil(len(quarters) / 8))
+    ax.set_xticks(range(0, len(quarters), step), [quarters[i] for i in range(0, len(quarters), step)],
+                  rotation=45, ha="right", fontsize=7)
+    ax.set_xlim(-0.6, len(quarters) - 0.4)
+    ax.grid(True, axis="y", alpha=0.3)
+
+
+def plain_log(ax, axis: str = "y") -> None:
+    """Log-axis labels as plain numbers (1, 10, 0.1), no minor labels: faster and clearer."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+def colours(names: list[str]) -> dict[str, tuple]:
+    """A fixed colour per name, in the given order (tab10, then tab20)."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"]
+    return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
+
+
+def order(frame: pd.DataFrame, column: str) -> list[str]:
+    return list(dict.fromkeys(frame[column]))
+
+
+def legend_patch(colour, label):
+    from matplotlib.patches import Patch
+
+    return Patch(color=colour, label=text(label))
+
+
+def legend_line(colour, label, style="-"):
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color=colour, linestyle=style, label=text(label))
+
+
+def render(fig, fmt: str, close: bool = True) -> bytes:
+    """The figure as PNG or SVG bytes, byte-identical for identical figures."""
+    plt = pyplot()
+    metadata = {"Software": None} if fmt == "png" else {"Date": None}
+    buffer = io.BytesIO()
+    try:
+        with plt.rc_context(RC):
+            fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    finally:
+        if close:
+            plt.close(fig)
+    return buffer.getvalue()
+
+
+def save(fig, path: str) -> None:
+    """Save ``fig`` to ``path`` (format by extension) via a temporary file renamed into place;
+    a write error is a RunError naming the plot, and leaves no temporary file."""
+    fmt = (os.path.splitext(path)[1].lstrip(".") or "png").lower()
+    if fmt not in FORMATS:
+        raise InputError([Problem(path, None, "", f"unknown plot format '.{fmt}'; use "
+                                  + ", ".join("." + f for f in FORMATS))])
+    data = render(fig, fmt)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(suffix="." + fmt, dir=os.path.dirname(os.path.abspath(path)))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp's 0600 is not what a user expects
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise RunError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
+        raise
