@@ -11,7 +11,8 @@ from planner.errors import InputError, Problem
 @SCENARIO_ARG
 @SET_OPTION
 @click.option("--out", "out_dir", type=SafePath(file_okay=False),
-              help="Write allocation.csv, economics.csv, summary.json, timings.json here.")
+              help="Write allocation.csv, economics.csv, pnl.csv (fleet P&L), summary.json and "
+                   "timings.json here.")
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
 @click.option("--integer", "integer", flag_value="round", default=None,
               help="Whole replicas: LP relaxation rounded down and topped up greedily.")
@@ -55,6 +56,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
       planner run my.yaml --out results/           also write CSV/JSON files
       planner run --model flagship --quarter 2026Q3 --quarter 2026Q4
       planner run --set economics.target_margin=0.5 --integer
+      planner run --set economics.migration_penalty_usd_per_chip=0   plans free to move
       planner run --out results/ --report --format xlsx   report.html and tables.xlsx too
     """
     from planner.exports import describe, run_extras
