@@ -30,20 +30,22 @@ def option_variables(prob: pulp.LpProblem, ix: IndexedProblem, integer: bool,
     whole replicas (used by the ``exact`` mode; relaxations ignore the category).
     """
     cat = pulp.LpInteger if integer else pulp.LpContinuous
-    width = len(str(max(ix.n_options - 1, 0)))
-    x = np.empty(ix.n_options, dtype=object)
-    x[:] = make_variables(prob, [f"x{j:0{width}d}" for j in range(ix.n_options)], 0.0, cat,
-                          fast=fast)
-    return x
+    return _variables(prob, "x", range(ix.n_options), ix.n_options, cat, fast)
+
+
+def _variables(prob: pulp.LpProblem, prefix: str, ids, id_count: int,
+               cat: str = pulp.LpContinuous, fast: bool = True) -> np.ndarray:
+    """Variables >= 0 named ``prefix`` + id, zero-padded to the width of ``id_count - 1``."""
+    width = len(str(max(id_count - 1, 0)))
+    out = np.empty(len(ids), dtype=object)
+    out[:] = make_variables(prob, [f"{prefix}{i:0{width}d}" for i in ids], 0.0, cat, fast=fast)
+    return out
 
 
 def unmet_variables(prob: pulp.LpProblem, ix: IndexedProblem) -> np.ndarray:
     """Unmet demand u[k] >= 0 per (model, quarter): keeps the plan feasible in any shortage."""
     n = len(ix.demand_m_per_hour)
-    width = len(str(max(n - 1, 0)))
-    x = np.empty(n, dtype=object)
-    x[:] = make_variables(prob, [f"u{k:0{width}d}" for k in range(n)])
-    return x
+    return _variables(prob, "u", range(n), n)
 
 
 def shortfall_variables(prob: pulp.LpProblem, ix: IndexedProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -53,10 +55,7 @@ def shortfall_variables(prob: pulp.LpProblem, ix: IndexedProblem) -> tuple[np.nd
     objective and reported as a violation when positive.
     """
     rows = np.flatnonzero(ix.min_served_fraction > 0)
-    width = len(str(max(len(ix.demand_m_per_hour) - 1, 0)))
-    z = np.empty(len(rows), dtype=object)
-    z[:] = make_variables(prob, [f"z{k:0{width}d}" for k in rows.tolist()])
-    return rows, z
+    return rows, _variables(prob, "z", rows.tolist(), len(ix.demand_m_per_hour))
 
 
 def capacity_constraints(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray
@@ -126,10 +125,7 @@ def min_service_constraints(ix: IndexedProblem, u: np.ndarray, z_rows: np.ndarra
 def migration_variables(prob: pulp.LpProblem, ix: IndexedProblem) -> np.ndarray:
     """Chips moved w[i] >= 0 per migration row (see ``migration_constraints``)."""
     n = len(ix.mig_from)
-    width = len(str(max(n - 1, 0)))
-    w = np.empty(n, dtype=object)
-    w[:] = make_variables(prob, [f"w{i:0{width}d}" for i in range(n)])
-    return w
+    return _variables(prob, "w", range(n), n)
 
 
 def migration_constraints(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,
