@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 KEYS = ["model", "quarter"]
+UNMET_ROUNDING = 1e-9  # unmet below this share of demand is rounding (served in full)
 
 
 def _split_costs(costs: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
@@ -98,6 +99,8 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     is_served = served > 1e-12
     out["served_output_tokens_per_day"] = served * 24e6
     unmet = (out["m_output_per_hour"] - served).clip(lower=0)
+    # below 1e-9 of the demand it is the vertex's floating-point rounding, not a shortage
+    unmet = unmet.where(unmet > UNMET_ROUNDING * out["m_output_per_hour"], 0.0)
     out["unmet_output_tokens_per_day"] = unmet * 24e6
     # chips of the cheapest available system that would serve the unmet demand (NaN: none fits)
     out["capacity_gap_chips"] = np.where(unmet > 0, unmet / out["m_output_per_chip_hour"], 0.0)

@@ -67,3 +67,14 @@ def test_free_tier_earns_no_revenue_but_is_served_at_its_imputed_value():
     served_m = e.set_index("quarter")["served_output_tokens_per_day"] / 24e6
     assert pnl["imputed_value_usd"].to_numpy() == pytest.approx(
         (served_m * 2.6875 * HOURS_PER_QUARTER).reindex(pnl.index).to_numpy())
+
+
+def test_rounding_is_not_reported_as_unmet_demand():
+    """Unmet tokens are a shortage (more than 1e-9 of demand), never the vertex's rounding."""
+    from planner.plan import make_plan
+    from planner.scenario import load_scenario
+
+    e = make_plan(load_scenario(None)).economics
+    short = e[e["unmet_output_tokens_per_day"] > 0]
+    assert (short["unmet_output_tokens_per_day"] > 1e-9 * short["demand_output_tokens_per_day"]).all()
+    assert (short["served_fraction"] < 1 - 1e-9).all() and len(short) > 0
