@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import purchases as P
 from . import results as R
 from .build import BuiltModel, build_model, min_service_penalty
 from .indexing import IndexedProblem, index_problem
@@ -30,6 +31,9 @@ class _Plan:
     pow_pi: np.ndarray
     lp_bound: float | None = None           # relaxation, in the solver's objective
     lp_bound_economic: float | None = None  # relaxation, in the economic objective
+    bought: np.ndarray | None = None        # chips per purchase slot
+    buy_shadow: np.ndarray | None = None    # gain per chip of vendor allocation, per slot
+    bud_shadow: np.ndarray | None = None    # gain per $ of budget, per budget row
 
 
 def solve_allocation(problem: AllocationProblem,
@@ -48,19 +52,15 @@ def solve_allocation(problem: AllocationProblem,
     ms_penalty = (options.min_service_penalty_usd_per_m_output
                   if options.min_service_penalty_usd_per_m_output is not None
                   else min_service_penalty(ix))
-    model = build_model(ix, replicas=options.integer != "off", integer=options.integer == "exact",
-                        tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
-                        min_service_penalty_usd_per_m=ms_penalty)
     timings["build_s"] = time.perf_counter() - t_start
-
     warnings: list[str] = []
     deadline = t_start + options.time_limit_s
-    if model.n_columns == 0:
-        plan = _Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
-    elif options.integer == "off":
-        plan = _solve_lp(ix, model, options, timings)
+    if ix.purchases is not None and options.integer != "off":
+        plan, model, ix = _solve_whole_purchases(ix, options, ms_penalty, timings, deadline,
+                                                 warnings)
     else:
-        plan = _solve_integer(ix, model, options, timings, deadline, warnings)
+        plan, model = _build_and_solve(ix, options, ms_penalty, timings, deadline, warnings)
+    report_ix = ix if plan.bought is None else P.with_bought(ix, plan.bought)
 
     service = R.service_table(ix, plan.chips)
     viol = R.violations(service)
@@ -71,7 +71,7 @@ def solve_allocation(problem: AllocationProblem,
         warnings.append(f"minimum service level not met: {text}")
 
     t0 = time.perf_counter()
-    util = R.utilisation_table(ix, plan.chips, _scatter(len(ix.capacity_chips), model.cap_rows,
+    util = R.utilisation_table(report_ix, plan.chips, _scatter(len(ix.capacity_chips), model.cap_rows,
                                                         shadow_prices(plan.cap_pi)))
     power = (R.power_table(ix, plan.chips, _scatter(len(ix.power_mw), model.pow_rows,
                                                     shadow_prices(plan.pow_pi)))
@@ -102,7 +102,54 @@ def solve_allocation(problem: AllocationProblem,
         n_constraints=model.n_rows,
         tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
         min_service_penalty_usd_per_m_output=ms_penalty,
+        purchases=(R.purchase_table(ix, plan.bought, plan.buy_shadow)
+                   if plan.bought is not None else None),
+        budget=(R.budget_table(ix, plan.bought, plan.bud_shadow)
+                if plan.bought is not None else None),
     )
+
+
+def _build_and_solve(ix: IndexedProblem, options: SolveOptions, ms_penalty: float,
+                     timings: dict, deadline: float, warnings: list[str]
+                     ) -> tuple[_Plan, BuiltModel]:
+    """Build the model of ``ix`` for the options' integer mode and solve it."""
+    t0 = time.perf_counter()
+    model = build_model(ix, replicas=options.integer != "off", integer=options.integer == "exact",
+                        tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
+                        min_service_penalty_usd_per_m=ms_penalty)
+    timings["build_s"] += time.perf_counter() - t0
+    if model.n_columns == 0:
+        plan = _Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
+    elif options.integer == "off":
+        plan = _solve_lp(ix, model, options, timings)
+    else:
+        plan = _solve_integer(ix, model, options, timings, deadline, warnings)
+    return plan, model
+
+
+def _solve_whole_purchases(ix: IndexedProblem, options: SolveOptions, ms_penalty: float,
+                           timings: dict, deadline: float, warnings: list[str]
+                           ) -> tuple[_Plan, BuiltModel, IndexedProblem]:
+    """Integer modes with purchases: the LP decides what to buy, the purchases are rounded to
+    whole domains (``purchases.round_to_domains``), and the integer allocation runs on the
+    fleet with those chips installed. Supply and budget duals are the LP's; the objective
+    charges the committed cost of bought chips left idle. Returns the plan, the model of the
+    second stage and the problem with the purchases fixed (for the tables)."""
+    lp, _ = _build_and_solve(ix, replace(options, integer="off"), ms_penalty, timings,
+                             deadline, warnings)
+    bought = P.round_to_domains(ix, lp.bought if lp.bought is not None
+                                else np.zeros(ix.n_purchases))
+    fixed = replace(P.with_bought(ix, bought), purchases=None)
+    plan, model = _build_and_solve(fixed, options, ms_penalty, timings, deadline, warnings)
+    idle_cost = P.idle_bought_cost_usd_per_hour(ix, plan.chips, bought)
+    tie = options.tie_break_usd_per_chip_hour * float(P.quarters_in_service(ix.purchases) @ bought)
+    bound = {} if plan.lp_bound is None else {
+        "lp_bound": plan.lp_bound - idle_cost - tie,
+        "lp_bound_economic": plan.lp_bound_economic - idle_cost}
+    plan = replace(plan, bought=bought, buy_shadow=lp.buy_shadow, bud_shadow=lp.bud_shadow,
+                   objective=plan.objective - idle_cost,
+                   solver_objective=plan.solver_objective - idle_cost - tie, **bound)
+    return plan, model, ix
 
 
 def _solve_lp(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
@@ -111,13 +158,20 @@ def _solve_lp(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
     (re-derived exactly from its active set, see ``polish.py``) so that solvers agree bit for
     bit on a unique optimum; whatever cannot be polished safely keeps the solver's values."""
     run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
-    polished = polish_lp(ix, model, run)
-    timings["polish_s"] = polished.seconds
-    run = polished.run
+    if ix.purchases is None:  # the polish knows no purchase columns: HiGHS's values stand
+        polished = polish_lp(ix, model, run)
+        timings["polish_s"] = polished.seconds
+        run = polished.run
     chips = model.unit_chips * _clean(run.x)
     solver_obj = _pulp_objective(model)
-    return _Plan(chips, None, solver_obj, _economic(model, run, solver_obj), "optimal",
+    plan = _Plan(chips, None, solver_obj, _economic(ix, model, run, solver_obj), "optimal",
                  run.cap_pi, run.pow_pi)
+    if ix.purchases is not None:
+        plan.bought = _clean(run.y)
+        plan.buy_shadow = shadow_prices(run.buy_pi)
+        plan.bud_shadow = _scatter(len(ix.purchases.budget_usd), model.bud_rows,
+                                   shadow_prices(run.bud_pi))
+    return plan
 
 
 def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
@@ -131,7 +185,7 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
     """
     relax = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
     lp_bound = _pulp_objective(model)
-    lp_bound_economic = _economic(model, relax, lp_bound)
+    lp_bound_economic = _economic(ix, model, relax, lp_bound)
     t0 = time.perf_counter()
     replicas = round_replicas(ix, _clean(relax.x), model.tie_break_usd_per_chip_hour,
                               model.min_service_penalty_usd_per_m)
@@ -189,11 +243,15 @@ def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -
     return np.concatenate([replicas, unmet, short, R.moved(ix, chips)])
 
 
-def _economic(model: BuiltModel, run: SolverRun, solver_objective: float) -> float:
+def _economic(ix: IndexedProblem, model: BuiltModel, run: SolverRun,
+              solver_objective: float) -> float:
     """The economic objective of a solver run: its objective with tie-break and shortfall
     penalty added back, from the solver's own values (so it reconciles with PuLP exactly)."""
+    bought_tie = 0.0
+    if len(model.y):
+        bought_tie = float(P.quarters_in_service(ix.purchases) @ run.y)
     return (solver_objective
-            + model.tie_break_usd_per_chip_hour * float(model.unit_chips @ run.x)
+            + model.tie_break_usd_per_chip_hour * (float(model.unit_chips @ run.x) + bought_tie)
             + model.min_service_penalty_usd_per_m * float(run.z.sum()))
 
 

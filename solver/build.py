@@ -6,6 +6,7 @@ The model is written as a *minimisation* of
   + sum_k (value_k + penalty_k) * unmet_k
   + min_service_penalty * sum_k shortfall_k
   + migration_usd_per_chip_hour * sum_i moved_i
+  + sum_r committed_r * idle_bought_r + tie_break * chip-quarters bought   (purchases.py)
   - sum_k value_k * demand_k                               (constant)
 
 which is minus the economic objective (value of served demand - serving cost - unmet penalty),
@@ -24,6 +25,7 @@ import numpy as np
 import pulp
 
 from . import constraints as C
+from . import purchases as P
 from .indexing import IndexedProblem
 
 
@@ -47,11 +49,17 @@ class BuiltModel:
     mig_cons: list[pulp.LpConstraint]
     tie_break_usd_per_chip_hour: float
     min_service_penalty_usd_per_m: float
+    y: np.ndarray                     # chips bought per purchase slot (ix.purchases)
+    v: np.ndarray                     # idle bought chips per row of ix.purchases.idle_rows
+    buy_cons: list[pulp.LpConstraint]  # supply limit per slot
+    bud_cons: list[pulp.LpConstraint]  # budget per quarter ordered (rows with slots)
+    bud_rows: np.ndarray
 
     @property
     def columns(self) -> list[pulp.LpVariable]:
-        """Every variable once, in column order: options, unmet, shortfall, moved."""
-        return self.x.tolist() + self.u.tolist() + self.z.tolist() + self.w.tolist()
+        """Every variable once, in column order: options, unmet, shortfall, moved, bought, idle."""
+        return (self.x.tolist() + self.u.tolist() + self.z.tolist() + self.w.tolist()
+                + self.y.tolist() + self.v.tolist())
 
     @property
     def n_rows(self) -> int:
@@ -59,7 +67,7 @@ class BuiltModel:
 
     @property
     def n_columns(self) -> int:
-        return len(self.x) + len(self.u) + len(self.z) + len(self.w)
+        return len(self.x) + len(self.u) + len(self.z) + len(self.w) + len(self.y) + len(self.v)
 
 
 def build_model(ix: IndexedProblem, *, replicas: bool, integer: bool,
@@ -89,32 +97,42 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
     u = C.unmet_variables(prob, ix)
     z_rows, z = C.shortfall_variables(prob, ix)
     w = C.migration_variables(prob, ix)
+    y, v = P.purchase_variables(prob, ix)
     if ms_penalty is None:
         ms_penalty = min_service_penalty(ix)
 
-    cap_rows, cap = C.capacity_constraints(ix, x, unit_chips)
+    cap_rows, cap = C.capacity_constraints(ix, x, unit_chips, P.capacity_terms(ix, y))
     dem = C.demand_constraints(ix, x, unit_chips, u)
     pow_rows, pw = C.power_constraints(ix, x, unit_chips)
     mins = C.min_service_constraints(ix, u, z_rows, z)
     mig = C.migration_constraints(ix, x, unit_chips, w)
-    for rows in (cap, dem, pw, mins, mig):
+    idle = P.idle_constraints(ix, x, unit_chips, y, v)
+    buy = P.supply_constraints(ix, y)
+    bud = P.budget_constraints(ix, y)
+    for rows in (cap, dem, pw, mins, mig, idle, buy, bud):
         prob.extend(rows)
 
-    prob.setObjective(objective_expression(ix, x, unit_chips, u, z, w, tie_break, ms_penalty))
+    prob.setObjective(objective_expression(ix, x, unit_chips, u, z, w, tie_break, ms_penalty,
+                                           y, v))
+    bud_rows = np.array([int(name[3:]) for name in bud], dtype=np.int64)
     return BuiltModel(prob, unit_chips, x, u, z_rows, z, cap_rows, list(cap.values()),
                       pow_rows, list(pw.values()), list(dem.values()), list(mins.values()),
-                      w, list(mig.values()), tie_break, ms_penalty)
+                      w, list(mig.values()), tie_break, ms_penalty, y, v, list(buy.values()),
+                      list(bud.values()), bud_rows)
 
 
 def objective_expression(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,
                          u: np.ndarray, z: np.ndarray, w: np.ndarray, tie_break: float,
-                         ms_penalty: float) -> pulp.LpAffineExpression:
-    """The minimisation objective above, as one pair-built expression with its constant."""
+                         ms_penalty: float, y: np.ndarray | None = None,
+                         v: np.ndarray | None = None) -> pulp.LpAffineExpression:
+    """The minimisation objective above, as one pair-built expression with its constant
+    (plus the purchase terms of ``solver/purchases.py`` when ``y`` and ``v`` are given)."""
     x_cost = (ix.usd_per_chip_hour + tie_break) * unit_chips
     u_cost = ix.value_usd_per_m + ix.penalty_usd_per_m
-    variables = x.tolist() + u.tolist() + z.tolist() + w.tolist()
+    buy_vars, buy_costs = (P.objective_terms(ix, y, v, tie_break) if y is not None else ([], []))
+    variables = x.tolist() + u.tolist() + z.tolist() + w.tolist() + buy_vars
     coefs = (x_cost.tolist() + u_cost.tolist() + [float(ms_penalty)] * len(z)
-             + [ix.migration_usd_per_chip_hour] * len(w))
+             + [ix.migration_usd_per_chip_hour] * len(w) + buy_costs)
     constant = -float(np.dot(ix.value_usd_per_m, ix.demand_m_per_hour))
     return pulp.LpAffineExpression(zip(variables, coefs), constant=constant)
 

@@ -58,14 +58,21 @@ def shortfall_variables(prob: pulp.LpProblem, ix: IndexedProblem) -> tuple[np.nd
     return rows, _variables(prob, "z", rows.tolist(), len(ix.demand_m_per_hour))
 
 
-def capacity_constraints(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray
+def capacity_constraints(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,
+                         extra_terms: tuple | None = None
                          ) -> tuple[np.ndarray, dict[str, pulp.LpConstraint]]:
     """Capacity per (system, quarter, site): sum of chips of its options <= chips available.
 
-    ``capacity_chips`` is already net of training/RL reservations. Rows without any option are
-    not written (their shadow price is 0). Returns (capacity row ids, constraints).
+    ``capacity_chips`` is already net of training/RL reservations. ``extra_terms`` = (rows,
+    variables, coefficients) adds terms such as bought chips (-1 each). Rows without any term
+    are not written (their shadow price is 0). Returns (capacity row ids, constraints).
     """
-    rows, exprs = grouped_expressions(ix.option_cap, len(ix.capacity_chips), x, unit_chips)
+    term_row, terms, coefs = ix.option_cap, x, unit_chips
+    if extra_terms is not None and len(extra_terms[0]):
+        term_row = np.concatenate([ix.option_cap, extra_terms[0]])
+        terms = np.concatenate([x, extra_terms[1]])
+        coefs = np.concatenate([unit_chips, extra_terms[2]])
+    rows, exprs = grouped_expressions(term_row, len(ix.capacity_chips), terms, coefs)
     cons = {f"cap{i:06d}": pulp.LpConstraint(e, pulp.LpConstraintLE, f"cap{i:06d}",
                                              float(ix.capacity_chips[i]))
             for i, e in zip(rows.tolist(), exprs)}

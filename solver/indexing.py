@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .problem import (CAPACITY_KEYS, DEMAND_KEYS, OPTION_KEYS, POWER_KEYS, AllocationProblem)
+from .problem import (BUDGET_KEYS, CAPACITY_KEYS, DEMAND_KEYS, OPTION_KEYS, POWER_KEYS,
+                      PURCHASE_KEYS, AllocationProblem)
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,44 @@ class IndexedProblem:
     mig_from: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     mig_to: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    # purchase slots b (sorted by system, site, quarter ordered) and their links: slot
+    # buy_link_slot[l] adds its chips to capacity row buy_link_cap[l] (its quarters in service);
+    # buy_budget[b] is its budget row (-1 without one). None without purchases.
+    purchases: "Purchases | None" = None
+
     @property
     def n_options(self) -> int:
         return len(self.tput_m_per_chip_hour)
 
     @property
+    def n_purchases(self) -> int:
+        return 0 if self.purchases is None else len(self.purchases.max_chips)
+
+    @property
     def has_power_caps(self) -> bool:
         return len(self.power_mw) > 0
+
+
+@dataclass(frozen=True)
+class Purchases:
+    """Purchase slots b of an IndexedProblem, their capacity links and the budget rows."""
+
+    keys: pd.DataFrame                 # system, site, quarter_ordered, quarter (in service)
+    min_chips: np.ndarray
+    max_chips: np.ndarray
+    domain_chips: np.ndarray
+    usd_per_chip: np.ndarray
+    committed_usd_per_chip_hour: np.ndarray
+    link_slot: np.ndarray              # (slot, capacity row) pairs: the slot's quarters in service
+    link_cap: np.ndarray
+    budget_row: np.ndarray             # per slot, -1 without a budget row
+    budget_keys: pd.DataFrame          # quarter_ordered
+    budget_usd: np.ndarray
+
+    @property
+    def idle_rows(self) -> np.ndarray:
+        """Capacity rows that bought chips can stand in (each gets an idle-chips column)."""
+        return np.unique(self.link_cap)
 
 
 def index_problem(problem: AllocationProblem) -> IndexedProblem:
@@ -96,7 +128,52 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
         migration_usd_per_chip_hour=float(problem.migration_usd_per_chip_hour),
         **(_migration_links(opt, dem, _link(opt, dem, DEMAND_KEYS))
            if problem.migration_usd_per_chip_hour > 0 else {}),
+        purchases=(_purchases(problem.purchases, problem.budget, cap)
+                   if problem.purchases is not None and len(problem.purchases) else None),
     )
+
+
+def _purchases(buy: pd.DataFrame, budget: pd.DataFrame | None, cap: pd.DataFrame) -> Purchases:
+    """Sort the slots and link each to the capacity rows of its quarters in service: the
+    same (system, site), from its in-service quarter for ``life_quarters`` capacity quarters
+    in sorted order."""
+    buy = _sorted(buy, PURCHASE_KEYS)
+    buy["quarter"] = buy["quarter"].astype(str)
+    quarters = sorted(set(cap["quarter"]))
+    position = {q: i for i, q in enumerate(quarters)}
+    start = buy["quarter"].map(position).to_numpy(dtype=np.int64)
+    life = buy["life_quarters"].to_numpy(dtype=np.int64)
+    slot = np.repeat(np.arange(len(buy)), life)
+    offset = np.arange(len(slot)) - np.repeat(np.cumsum(life) - life, life)
+    pos = start[slot] + offset
+    keep = pos < len(quarters)
+    slot, pos = slot[keep], pos[keep]
+    served = pd.DataFrame({"system": buy["system"].to_numpy()[slot],
+                           "quarter": np.asarray(quarters, dtype=object)[pos],
+                           "site": buy["site"].to_numpy()[slot]})
+    link_cap = _link(served, cap, CAPACITY_KEYS)
+    slot, link_cap = slot[link_cap >= 0], link_cap[link_cap >= 0]
+    committed = buy["committed_usd_per_chip_hour"].to_numpy(dtype=float)
+    per_row = pd.Series(committed[slot]).groupby(link_cap).nunique()
+    if (per_row > 1).any():
+        raise ValueError("purchases: slots of one (system, site) must share "
+                         "committed_usd_per_chip_hour (one idle cost per capacity row)")
+    if budget is not None and len(budget):
+        bud = _sorted(budget, BUDGET_KEYS)
+        budget_row = _link(buy, bud, BUDGET_KEYS)
+    else:
+        bud = pd.DataFrame({"quarter_ordered": pd.Series(dtype=str), "usd": pd.Series(dtype=float)})
+        budget_row = np.full(len(buy), -1, dtype=np.int64)
+    return Purchases(
+        keys=buy[PURCHASE_KEYS + ["quarter"]],
+        min_chips=buy["min_chips"].to_numpy(dtype=float),
+        max_chips=buy["max_chips"].to_numpy(dtype=float),
+        domain_chips=buy["domain_chips"].to_numpy(dtype=float),
+        usd_per_chip=buy["usd_per_chip"].to_numpy(dtype=float),
+        committed_usd_per_chip_hour=buy["committed_usd_per_chip_hour"].to_numpy(dtype=float),
+        link_slot=slot.astype(np.int64), link_cap=link_cap.astype(np.int64),
+        budget_row=budget_row, budget_keys=bud[BUDGET_KEYS],
+        budget_usd=bud["usd"].to_numpy(dtype=float))
 
 
 def _migration_links(opt: pd.DataFrame, dem: pd.DataFrame,

@@ -20,11 +20,16 @@ OPTION_KEYS = ["model", "system", "quarter", "site"]
 CAPACITY_KEYS = ["system", "quarter", "site"]
 DEMAND_KEYS = ["model", "quarter"]
 POWER_KEYS = ["site", "quarter"]
+PURCHASE_KEYS = ["system", "site", "quarter_ordered"]
+BUDGET_KEYS = ["quarter_ordered"]
 
 OPTION_VALUES = ["m_output_per_chip_hour", "usd_per_chip_hour", "replica_chips", "kw_per_chip"]
 CAPACITY_VALUES = ["chips"]
 DEMAND_VALUES = ["m_output_per_hour", "value_usd_per_m_output", "unmet_penalty_usd_per_m_output"]
 POWER_VALUES = ["mw"]
+PURCHASE_VALUES = ["life_quarters", "min_chips", "max_chips", "domain_chips", "usd_per_chip",
+                   "committed_usd_per_chip_hour"]
+BUDGET_VALUES = ["usd"]
 
 
 class SolverError(RuntimeError):
@@ -98,6 +103,14 @@ class AllocationProblem:
     migration_usd_per_chip_hour: cost of each chip a model loses on a (system, site) from one
         quarter to the next (quarters in sorted order), per hour of the later quarter: a
         one-off cost per chip moved, spread over that quarter; 0 = no such cost.
+    purchases: optional (system, site, quarter_ordered) -> chips that may be bought: column
+        ``quarter`` (in service, a capacity quarter), ``life_quarters`` (capacity quarters in
+        sorted order it serves, from ``quarter`` on), ``min_chips`` / ``max_chips`` (contracted
+        and vendor limits), ``domain_chips`` (whole-purchase unit of the integer modes),
+        ``usd_per_chip`` (capex counted against the budget) and
+        ``committed_usd_per_chip_hour`` (what a bought chip costs per hour in service whether
+        used or idle: capital and fixed opex, or rent). See ``solver/purchases.py``.
+    budget: optional quarter_ordered -> usd: capex of all purchases ordered that quarter.
 
     Construction checks the tables and raises ValueError on any shape problem.
     """
@@ -107,6 +120,8 @@ class AllocationProblem:
     demand: pd.DataFrame
     power_cap: pd.DataFrame | None = None
     migration_usd_per_chip_hour: float = 0.0
+    purchases: pd.DataFrame | None = None
+    budget: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         check_problem(self)
@@ -143,6 +158,25 @@ def check_problem(problem: AllocationProblem) -> None:
         pc = problem.power_cap
         _check_table("power_cap", pc, POWER_KEYS, POWER_VALUES)
         _require("power_cap", "mw", pc, pc["mw"] >= 0, ">= 0")
+    if problem.purchases is not None:
+        _check_purchases(problem.purchases, cap)
+    if problem.budget is not None:
+        _check_table("budget", problem.budget, BUDGET_KEYS, BUDGET_VALUES)
+        _require("budget", "usd", problem.budget, problem.budget["usd"] >= 0, ">= 0")
+
+
+def _check_purchases(buy: pd.DataFrame, cap: pd.DataFrame) -> None:
+    """Shape, signs and links of the purchase table (see AllocationProblem)."""
+    _check_table("purchases", buy, PURCHASE_KEYS + ["quarter"], PURCHASE_VALUES)
+    for col in ("life_quarters", "domain_chips"):
+        v = buy[col]
+        _require("purchases", col, buy, (v >= 1) & (v == np.floor(v)), "a whole number >= 1")
+    _require("purchases", "min_chips", buy, buy["min_chips"] >= 0, ">= 0")
+    _require("purchases", "max_chips", buy, buy["max_chips"] >= buy["min_chips"], ">= min_chips")
+    for col in ("usd_per_chip", "committed_usd_per_chip_hour"):
+        _require("purchases", col, buy, buy[col] >= 0, ">= 0")
+    _check_references("purchases", buy, CAPACITY_KEYS, "capacity", cap,
+                      PURCHASE_KEYS + ["quarter"])
 
 
 def _check_table(table: str, df: pd.DataFrame, keys: list[str], values: list[str]) -> None:
@@ -179,8 +213,9 @@ def _require(table: str, col: str, df: pd.DataFrame, ok, what: str) -> None:
 
 
 def _check_references(table: str, df: pd.DataFrame, keys: list[str], target: str,
-                      tdf: pd.DataFrame) -> None:
-    """Every ``keys`` tuple of ``df`` (the options) must be a row of ``tdf``."""
+                      tdf: pd.DataFrame, shown: list[str] = OPTION_KEYS) -> None:
+    """Every ``keys`` tuple of ``df`` must be a row of ``tdf``; ``shown`` columns name the
+    offending rows."""
     if df.empty:
         return
     have = pd.MultiIndex.from_frame(tdf[keys].astype(str))
@@ -189,7 +224,7 @@ def _check_references(table: str, df: pd.DataFrame, keys: list[str], target: str
     if bad.any():
         raise ValueError(
             f"{table} rows reference {tuple(keys)} keys absent from {target}: "
-            f"{_rows(df, bad, OPTION_KEYS)}"
+            f"{_rows(df, bad, shown)}"
         )
 
 

@@ -29,6 +29,13 @@ class AllocationResult:
     lp_bound_usd_per_hour, gap: integer modes only; gap = (bound - solver objective) /
         max(|bound|, 1), both in the solver's objective.
     min_service_violations: the service rows with a shortfall (empty when none).
+    purchases: system, site, quarter_ordered, quarter (in service), chips, min_chips,
+        max_chips, capex_usd, committed_usd_per_chip_hour, quarters_in_service and
+        supply_shadow_usd_per_chip_hour: the objective gained ($ per hour, summed over
+        quarters) per extra chip of vendor allocation (None without purchases). With
+        purchases, ``utilisation.capacity_chips`` includes the bought chips.
+    budget: quarter_ordered, budget_usd, capex_usd (spent), budget_shadow_per_usd_hour: the
+        objective gained ($ per hour, summed over quarters) per extra $ of budget.
     """
 
     allocation: pd.DataFrame
@@ -50,6 +57,8 @@ class AllocationResult:
     n_constraints: int = 0
     tie_break_usd_per_chip_hour: float = 0.0
     min_service_penalty_usd_per_m_output: float = 0.0
+    purchases: pd.DataFrame | None = None
+    budget: pd.DataFrame | None = None
 
 
 def output_capacity(ix: IndexedProblem, chips: np.ndarray) -> np.ndarray:
@@ -164,3 +173,32 @@ def describe_violations(viol: pd.DataFrame, limit: int = 10) -> str:
              for r in viol.head(limit).itertuples(index=False)]
     more = f"; and {len(viol) - limit} more" if len(viol) > limit else ""
     return "; ".join(parts) + more
+
+
+def purchase_table(ix: IndexedProblem, bought: np.ndarray, shadow: np.ndarray) -> pd.DataFrame:
+    """One row per purchase slot (sorted by system, site, quarter ordered), bought or not."""
+    from .purchases import quarters_in_service
+
+    pu = ix.purchases
+    df = pu.keys.reset_index(drop=True).copy()
+    df["chips"] = bought
+    df["min_chips"] = pu.min_chips
+    df["max_chips"] = pu.max_chips
+    df["capex_usd"] = bought * pu.usd_per_chip
+    df["committed_usd_per_chip_hour"] = pu.committed_usd_per_chip_hour
+    df["quarters_in_service"] = quarters_in_service(pu)
+    df["supply_shadow_usd_per_chip_hour"] = shadow
+    return df
+
+
+def budget_table(ix: IndexedProblem, bought: np.ndarray, shadow: np.ndarray) -> pd.DataFrame:
+    """Budget, capex spent and shadow price per quarter ordered."""
+    pu = ix.purchases
+    spent = np.zeros(len(pu.budget_usd))
+    has = pu.budget_row >= 0
+    np.add.at(spent, pu.budget_row[has], (bought * pu.usd_per_chip)[has])
+    df = pu.budget_keys.reset_index(drop=True).copy()
+    df["budget_usd"] = pu.budget_usd
+    df["capex_usd"] = spent
+    df["budget_shadow_per_usd_hour"] = shadow
+    return df

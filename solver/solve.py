@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
@@ -37,6 +37,9 @@ class SolverRun:
     cap_pi: np.ndarray          # raw duals of the capacity rows (LP solves only, else NaN)
     pow_pi: np.ndarray
     seconds: float
+    y: np.ndarray = field(default_factory=lambda: np.zeros(0))       # chips bought per slot
+    buy_pi: np.ndarray = field(default_factory=lambda: np.zeros(0))  # supply-limit duals
+    bud_pi: np.ndarray = field(default_factory=lambda: np.zeros(0))  # budget duals
 
 
 def solve_model(model: BuiltModel, solver: str, *, mip: bool, time_limit_s: float,
@@ -82,7 +85,8 @@ def solve_model(model: BuiltModel, solver: str, *, mip: bool, time_limit_s: floa
         return np.asarray([np.nan if c.pi is None else c.pi for c in cons], dtype=float)
 
     return SolverRun(status, values(model.x), values(model.u), values(model.z), values(model.w),
-                     duals(model.cap_cons), duals(model.pow_cons), seconds)
+                     duals(model.cap_cons), duals(model.pow_cons), seconds, values(model.y),
+                     duals(model.buy_cons), duals(model.bud_cons))
 
 
 def shadow_prices(pi: np.ndarray) -> np.ndarray:
