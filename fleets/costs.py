@@ -23,4 +23,12 @@ def owned_usd_per_chip_hour(usd_per_chip: float, life_years: float, cost_of_capi
     capital = usd_per_chip * capital_recovery_factor(cost_of_capital, life_years) / HOURS_PER_YEAR
     power = chip_power_kw * system_power_factor * pue * usd_per_kwh
     other = usd_per_chip * opex_fraction_per_year / HOURS_PER_YEAR
-    return capital + power + other
+    return capital + power + other  # in this order: the published figures' floats
+
+
+def committed_usd_per_chip_hour(usd_per_chip: float, life_years: float, cost_of_capital: float,
+                                opex_fraction_per_year: float) -> float:
+    """The part of an owned chip-hour owed whether the chip works or idles: capital recovery
+    plus other opex (everything but power), $."""
+    capital = usd_per_chip * capital_recovery_factor(cost_of_capital, life_years) / HOURS_PER_YEAR
+    return capital + usd_per_chip * opex_fraction_per_year / HOURS_PER_YEAR

@@ -93,6 +93,9 @@ def semantic_problems(scenario: Scenario, doc: Located,
         for quarter in entry.reserved_fraction:
             in_horizon(("fleet", key, "reserved_fraction"), quarter, allow_before=True)
 
+    if scenario.procurement is not None:
+        _procurement_problems(scenario, report)
+
     # entries set aside for schema errors are checked for their name too: a misspelt name is
     # the likelier mistake than the missing keys reported for it
     for section, target in (("fleet", "systems"), ("demand", "models")):
@@ -153,3 +156,28 @@ def _close(word: str, names) -> str:
     if close:
         return f"; did you mean '{close[0]}'?"
     return f"; known: {', '.join(sorted(names))}" if names else "; none are defined"
+
+
+def _procurement_problems(scenario: Scenario, report) -> None:
+    """Buyable systems must exist; contracted chips may not exceed the allocation."""
+    from fleets.capacity import step_values
+
+    for key, option in scenario.procurement.systems.items():
+        path = ("procurement", "systems", key)
+        if key not in scenario.systems:
+            report(path, f"unknown system '{key}'{_close(key, set(scenario.systems))}")
+            continue
+        if not option.min_chips_per_quarter:
+            continue
+        points = sorted(set(option.max_chips_per_quarter) | set(option.min_chips_per_quarter))
+        idx = [q.index for q in points]
+        hi = step_values([q.index for q in option.max_chips_per_quarter],
+                         list(option.max_chips_per_quarter.values()), idx)
+        lo = step_values([q.index for q in option.min_chips_per_quarter],
+                         list(option.min_chips_per_quarter.values()), idx)
+        for quarter, a, b in zip(points, lo, hi):
+            if a > b:
+                report(path + ("min_chips_per_quarter",),
+                       f"{a:g} contracted chips in {quarter} exceed the allocation of {b:g} "
+                       "(max_chips_per_quarter); lower the contract or raise the allocation")
+                break

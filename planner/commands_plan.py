@@ -40,9 +40,12 @@ from planner.errors import InputError, Problem
 @click.option("--quarter", "quarter_texts", multiple=True, metavar="QUARTER",
               help="Show only this quarter's rows in the tables, e.g. 2026Q3 (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
+@click.option("--buy", is_flag=True,
+              help="Let the plan buy chips: the scenario's `procurement` section, or the "
+                   "embedded vendor allocations when it has none (purchases.csv).")
 @reports_errors
 def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, time_limit, gap,
-        as_json, with_report, formats, wide, models, quarter_texts, quiet):
+        as_json, with_report, formats, wide, models, quarter_texts, quiet, buy):
     """Plan the fleet quarter by quarter: allocation, served demand, cost, margin, scarcity.
 
     \b
@@ -58,6 +61,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
       planner run --set economics.target_margin=0.5 --integer
       planner run --set economics.migration_penalty_usd_per_chip=0   plans free to move
       planner run --out results/ --report --format xlsx   report.html and tables.xlsx too
+      planner run --buy                            what to buy from the vendor allocations
     """
     from planner.exports import describe, run_extras
     from planner.outputs import check_destination
@@ -74,7 +78,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
         raise InputError([Problem(flag, None, "", "needs --out DIR to write into")])
     with Stages(3 if out_dir else 2, quiet) as stage:
         with stage("loading scenario"):
-            loaded = load_scenario(scenario, overrides, allow_extends)
+            loaded = load_scenario(scenario, overrides, allow_extends, buy=buy)
             if models:
                 pick(loaded, "models", models)
             shown_quarters = tuple(str(q) for q in quarters_option(loaded.scenario, quarter_texts))
@@ -124,9 +128,12 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
                    "(its rate card is scaled so one task costs this); the margin is then held "
                    "on the task.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--buy", is_flag=True,
+              help="Allow purchases: the scenario's `procurement` section, or the embedded "
+                   "vendor allocations when it has none; the answer lists what the plan buys.")
 @reports_errors
 def when(scenario, overrides, allow_extends, model, price_output, price_input, price_cached,
-         margin, share, task, price_per_task, as_json):
+         margin, share, task, price_per_task, as_json, buy):
     """When can MODEL's demand be served at a price with the target margin?
 
     \b
@@ -141,6 +148,7 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
     every price period so one TASK costs $P, and holds the margin on the task.
     Examples: planner when --model mythos-class --price-output 50 --margin 0.5
               planner when --model mythos-class --per-task coding-agent --price-per-task 1
+              planner when --model mythos-class --price-output 25 --buy
     """
     from planner.scenario import load_scenario
     import textwrap
@@ -149,7 +157,7 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
     from planner.when import terminal_view
     from planner.when import when as answer_when
 
-    loaded = load_scenario(scenario, overrides, allow_extends)
+    loaded = load_scenario(scenario, overrides, allow_extends, buy=buy)
     answer = answer_when(loaded, model, price_output, price_input, margin, share, task=task,
                          price_per_task=price_per_task, price_cached=price_cached)
     if as_json:
@@ -188,6 +196,12 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
                              "$ per M output tokens with their input tokens (margin = 1 - "
                              "cost_all_in / revenue)",
                              ["quarter"], terminal_width()))
+    if answer.purchases is not None:
+        from planner.procurement import purchase_lines
+
+        click.echo("Purchases of this plan (all models; purchases.csv via planner run --buy --out):")
+        for line in purchase_lines(answer.purchases):
+            click.echo(textwrap.fill(line, terminal_width(), subsequent_indent="    "))
 
 
 @click.command()

@@ -23,6 +23,8 @@ DEFAULT_PARTS = (
     ("demand", "data/demand.yaml"),
 )
 DEFAULT_NAME = "default"
+# Vendor allocations `--buy` adds to a scenario without a `procurement` section.
+PROCUREMENT_PART = ("fleets", "data/procurement.yaml")
 
 
 def default_part_texts() -> list[tuple[str, str]]:
@@ -219,17 +221,23 @@ def _key_path(key: str) -> tuple[str, ...] | None:
     return keys if all(keys) else None
 
 
-def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = ()
-            ) -> Located:
+def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = (),
+            buy: bool = False) -> Located:
     """The precedence chain in one place: default (or the file and what it extends) then --set.
 
     ``allow_extends``: folders beyond the scenario's own that ``extends`` may read from.
+    ``buy``: a scenario without a ``procurement`` section gets the embedded vendor
+    allocations (``fleets/data/procurement.yaml``) before the overrides.
     """
     roots = ()
     if path is not None:
         roots = (os.path.dirname(os.path.realpath(path)),) + tuple(
             os.path.realpath(folder) for folder in allow_extends)
     doc = load_default() if path is None else load_chain(path, roots=roots)
+    if buy and "procurement" not in doc.data:
+        pkg, rel = PROCUREMENT_PART
+        doc = merge(doc, load_yaml_text(resources.files(pkg).joinpath(rel).read_text("utf-8"),
+                                        f"<default>/{pkg}/{rel}", trusted=True))
     doc = apply_overrides(doc, list(overrides))
     doc.data.pop("extends", None)
     return doc

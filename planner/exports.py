@@ -27,8 +27,11 @@ def run_tables(plan) -> dict[str, pd.DataFrame]:
     """The run's tables by name, as `planner run --out` writes them."""
     from planner.runfiles import allocation_frame, utilisation_frame
 
-    return {"economics": plan.economics, "allocation": allocation_frame(plan),
-            "utilisation": utilisation_frame(plan)}
+    tables = {"economics": plan.economics, "allocation": allocation_frame(plan),
+              "utilisation": utilisation_frame(plan)}
+    if plan.purchases is not None:
+        tables["purchases"] = plan.purchases
+    return tables
 
 
 def check_formats(formats) -> list[str]:

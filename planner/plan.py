@@ -32,6 +32,7 @@ class Plan:
     solver_info: dict = field(default_factory=dict)
     timings_s: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # solver, inputs and results (stderr)
+    purchases: pd.DataFrame | None = None  # slot: chips bought, capex (planner.procurement)
 
 
 def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
@@ -54,8 +55,10 @@ def migration_usd_per_chip_hour(scenario) -> float:
     return scenario.economics.migration_penalty_usd_per_chip / HOURS_PER_QUARTER
 
 
-def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
-    """Feasible (model, system, quarter) options with throughput for the model's demand mix.
+def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFrame,
+                   buyable: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+    """Feasible (model, system, quarter) options with throughput for the model's demand mix,
+    where chips are available or can be bought (``buyable`` (system, quarter) pairs).
 
     Throughput is what a chip serves on average when sized for the peak hour.
     """
@@ -64,7 +67,12 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
         on=["model", "quarter"])
     rows = rows.merge(fleet[["system", "quarter", "site", "available_chips", "kw_per_chip"]],
                       on=["system", "quarter"])
-    rows = rows[rows["available_chips"] > 0]
+    if buyable:
+        pairs = pd.MultiIndex.from_frame(rows[["system", "quarter"]])
+        rows = rows[(rows["available_chips"] > 0).to_numpy()
+                    | pairs.isin(pd.MultiIndex.from_tuples(sorted(buyable)))]
+    else:
+        rows = rows[rows["available_chips"] > 0]
     chip_s_per_output = (1.0 / rows["output_tokens_per_s_per_chip"]
                          + rows["input_tokens_per_output_token"] / rows["input_tokens_per_s_per_chip"])
     return pd.DataFrame({
@@ -108,7 +116,10 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
         demand = override_prices(demand, scenario, *price_override)
     timings["cost_core_s"] = time.perf_counter() - start
 
-    options = solver_options(costs, fleet, demand)
+    from planner import procurement
+
+    slots = procurement.slots_table(scenario, quarters)
+    options = solver_options(costs, fleet, demand, procurement.buyable_quarters(slots))
     capacity = pd.DataFrame({"system": fleet["system"], "quarter": fleet["quarter"],
                              "site": fleet["site"], "chips": fleet["available_chips"]})
     problem = AllocationProblem(
@@ -120,7 +131,9 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "unmet_penalty_usd_per_m_output": demand["unmet_penalty_usd_per_m_output"],
             "min_served_fraction": demand["min_served_fraction"]}),
         power_cap=power_caps(scenario, quarters),
-        migration_usd_per_chip_hour=migration_usd_per_chip_hour(scenario))
+        migration_usd_per_chip_hour=migration_usd_per_chip_hour(scenario),
+        purchases=slots,
+        budget=procurement.budget_table(scenario, quarters) if slots is not None else None)
     settings = scenario.solver
     span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: into provenance
     try:
@@ -131,10 +144,16 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
         raise RunError(f"the allocation could not be solved: {exc}") from None
     timings.update({f"solver_{k}": v for k, v in result.timings.items()})
 
+    purchases = None
+    if result.purchases is not None:
+        purchases = procurement.purchases_frame(result.purchases)
+        fleet = procurement.fleet_with_purchases(fleet, result.utilisation)
     economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
                                 scenario.economics.target_margin)
     pnl = fleet_pnl(economics, fleet, result.allocation,
                     scenario.economics.migration_penalty_usd_per_chip)
+    if purchases is not None:
+        pnl = procurement.pnl_with_purchases(pnl, fleet, purchases)
     warnings = (list(result.warnings) + span_warnings + input_warnings(scenario, loaded.doc)
                 + result_warnings(economics, result.utilisation))
     timings["total_s"] = time.perf_counter() - start
@@ -144,4 +163,4 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "integer": integer or settings.integer,
             "warnings": list(result.warnings) + span_warnings}
     return Plan(loaded, quarters, fleet, demand, costs, result.allocation, economics,
-                result.utilisation, result.power, pnl, info, timings, warnings)
+                result.utilisation, result.power, pnl, info, timings, warnings, purchases)

@@ -57,7 +57,7 @@ def summary(plan: Plan) -> dict:
     from planner.headline import headline
     from planner.tasks import per_task_economics
 
-    return {
+    out = {
         "provenance": provenance(plan),
         "economics": to_records(plan.economics),
         "economics_per_task": to_records(per_task_economics(plan)),
@@ -68,6 +68,11 @@ def summary(plan: Plan) -> dict:
         "headline": headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet),
         "warnings": list(plan.warnings),
     }
+    if plan.purchases is not None:
+        from planner.procurement import purchases_summary
+
+        out["purchases"] = purchases_summary(plan.purchases)
+    return out
 
 
 def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> list[str]:
@@ -85,6 +90,9 @@ def write_run(plan: Plan, directory: str, force: bool = False, extra=None) -> li
         with open(os.path.join(tmp, files[3]), "w", encoding="utf-8") as handle:
             handle.write(json_text({"timings_s": plan.timings_s}) + "\n")
         write_csv(plan.pnl, os.path.join(tmp, files[4]))
+        if plan.purchases is not None:
+            files.append("purchases.csv")
+            write_csv(plan.purchases, os.path.join(tmp, "purchases.csv"))
         if extra is not None:
             files = files + list(extra(tmp))
     return files

@@ -85,7 +85,13 @@ def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
     if width:
         head = "\n".join(textwrap.fill(line, width) for line in head.splitlines())
     facts = headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet)
-    parts = [head, "\n".join(headline_lines(facts, width))]
+    lines = headline_lines(facts, width)
+    if plan.purchases is not None:
+        from planner.procurement import purchase_lines
+
+        lines += [textwrap.fill(x, width, subsequent_indent="    ") if width else x
+                  for x in purchase_lines(plan.purchases)]
+    parts = [head, "\n".join(lines)]
 
     def table(frame: pd.DataFrame, title: str, keys: list[str]) -> str:
         frame = _filtered(frame, models, quarters)
@@ -106,6 +112,14 @@ def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
     if power is not None:
         parts.append(table(power, "Site power caps (MW) and their shadow price",
                            ["quarter", "site"]))
+    if plan.purchases is not None:
+        from planner.procurement import purchases_view
+
+        bought = purchases_view(plan.purchases)
+        if len(bought):
+            parts.append(table(bought, "Purchases (chips ordered; capex; worth = value of one "
+                               "more chip of vendor allocation over the horizon)",
+                               ["ordered", "system"]))
     parts += per_task_tables(plan, table, width, models)
     return "\n\n".join(parts)
 

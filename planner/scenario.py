@@ -21,10 +21,14 @@ class Loaded:
 
 
 def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str] = (),
-                  allow_extends: tuple[str, ...] = ()) -> Loaded:
+                  allow_extends: tuple[str, ...] = (), buy: bool = False) -> Loaded:
     """The resolved, validated scenario (the embedded default when ``path`` is None);
-    ``allow_extends`` lists folders beyond the scenario's own that ``extends`` may read."""
-    doc = resolve(path, list(overrides), tuple(allow_extends))
+    ``allow_extends`` lists folders beyond the scenario's own that ``extends`` may read;
+    ``buy`` adds the embedded vendor allocations to a scenario without ``procurement``."""
+    doc = resolve(path, list(overrides), tuple(allow_extends), buy)
     scenario = to_scenario(doc)
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    dumped = scenario.model_dump(mode="json")
+    if dumped.get("procurement") is None:  # hashes of scenarios without one stay as they were
+        dumped.pop("procurement", None)
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return Loaded(scenario, doc, hashlib.sha256(canonical.encode()).hexdigest())

@@ -414,6 +414,41 @@ class Uncertainty(Section):
     vary: list[VaryInput] = Field(default_factory=list, description="The uncertain inputs.")
 
 
+# ----------------------------------------------------------------------------- procurement
+# [A] order-to-service delay of rack-scale systems: about two quarters from a confirmed
+# allocation to racks serving (manufacturing slot, shipping, install and burn-in).
+DEFAULT_LEAD_QUARTERS = 2
+
+
+class PurchaseOption(Section):
+    """Chips of one system the plan may buy: vendor allocation, contracts and lead time."""
+
+    max_chips_per_quarter: QuarterMap(NonNegFloat) = Field(
+        description="Vendor allocation: most chips that may be ordered in a quarter; a step "
+        "function from each given quarter on (0 before the first).")
+    min_chips_per_quarter: QuarterMap(NonNegFloat) = Field(
+        default_factory=dict, description="Contracted chips that must be ordered in a quarter "
+        "(take-or-pay); a step function, 0 before the first; at most the allocation.")
+    lead_quarters: Annotated[int, Field(ge=0, le=12)] = Field(
+        DEFAULT_LEAD_QUARTERS, description="Quarters from order to service (0 = serving in the "
+        "quarter ordered). Default 2, an assumption: allocation to racks in service.")
+    life_quarters: Optional[PositiveInt] = Field(
+        None, description="Quarters a bought chip serves; default the fleet entry's "
+        "life_quarters (24 without one).")
+
+
+class Procurement(Section):
+    """What the plan may buy; bought chips cost their committed rate in every quarter in
+    service (capital and fixed opex, or rent), used or not, and their power when used."""
+
+    systems: dict[str, PurchaseOption] = Field(
+        default_factory=dict, description="Buyable systems (keys of `systems`); chips stand at "
+        "the system's fleet site (`main` without a fleet entry).")
+    budget_usd_per_quarter: QuarterMap(NonNegFloat) = Field(
+        default_factory=dict, description="Capex of all orders placed in a quarter (owned "
+        "systems; rented ones carry no capex); a step function, no limit before the first.")
+
+
 # ----------------------------------------------------------------------------- scenario
 class Horizon(Section):
     start: QuarterField
@@ -464,5 +499,8 @@ class Scenario(Section):
                                    "fleet entries name their site (default `main`).")
     models: dict[str, Model] = Field(default_factory=dict)
     demand: dict[str, Demand] = Field(default_factory=dict)
+    procurement: Optional[Procurement] = Field(
+        None, description="Systems the plan may buy (`planner run --buy` adds the embedded "
+        "vendor allocations when the scenario has none).")
     uncertainty: Optional[Uncertainty] = Field(
         None, description="Uncertain inputs, seed and sample count for `planner sweep`.")

@@ -44,12 +44,14 @@ class WhenAnswer:
     task: str | None = None
     price_per_task: float | None = None
     first_quarter: str | None = None  # first ok quarter, sustained or not
+    purchases: pd.DataFrame | None = None  # the plan's purchases (procurement), else None
 
     @property
     def sustained(self) -> bool:
         return self.first_quarter is not None and self.first_quarter == self.earliest_quarter
 
     def to_json(self) -> dict:
+        from planner.procurement import purchases_summary
         from planner.tables import to_records
 
         return {"model": self.model, "price_output": self.price_output,
@@ -58,7 +60,9 @@ class WhenAnswer:
                 "task": self.task, "price_per_task": self.price_per_task,
                 "earliest_quarter": self.earliest_quarter, "first_quarter": self.first_quarter,
                 "reason": self.reason,
-                "quarters": to_records(self.quarters)}
+                "quarters": to_records(self.quarters),
+                **({"purchases": purchases_summary(self.purchases)}
+                   if self.purchases is not None else {})}
 
 
 def check_model(loaded: Loaded, model: str) -> None:
@@ -202,7 +206,8 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     reason = f"{quarters[last]}: {binding[last]}" if from_i < 0 else ""
     return WhenAnswer(model, price_output, price_input, price_cached, margin, share,
                       quarters[from_i] if from_i >= 0 else None, reason, table, task,
-                      price_per_task, quarters[first_i] if first_i >= 0 else None)
+                      price_per_task, quarters[first_i] if first_i >= 0 else None,
+                      plan.purchases)
 
 
 def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,

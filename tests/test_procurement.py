@@ -1,0 +1,98 @@
+"""Procurement through the planner: scenario section, --buy, purchases.csv, bad input."""
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.plan import make_plan
+from planner.procurement import slots_table
+from planner.scenario import load_scenario
+
+
+def invoke(args):
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def test_without_procurement_the_plan_buys_nothing_and_writes_no_purchases():
+    plan = make_plan(load_scenario(None))
+    assert plan.purchases is None
+    assert "purchased_chips" not in plan.pnl.columns
+
+
+def test_buy_adds_the_embedded_vendor_allocations():
+    loaded = load_scenario(None, buy=True)
+    assert "gb300-nvl72" in loaded.scenario.procurement.systems
+    slots = slots_table(loaded.scenario, [q for q in _quarters(loaded)])
+    gb300 = slots[slots["system"] == "gb300-nvl72"]
+    # allocation 7,200 from 2025Q3 and 14,400 from 2026Q1; two quarters of lead time
+    assert gb300["quarter_ordered"].iloc[0] == "2025Q3"  # no allocation before 2025Q3
+    first = gb300[gb300["quarter_ordered"] == "2025Q3"].iloc[0]
+    assert (first["quarter"], first["max_chips"]) == ("2026Q1", 7200.0)
+    assert gb300[gb300["quarter_ordered"] == "2026Q1"]["max_chips"].iloc[0] == 14400.0
+    assert gb300["quarter"].max() == "2028Q4" and gb300["quarter_ordered"].max() == "2028Q2"
+
+
+def _quarters(loaded):
+    from planner.timeline import horizon_quarters
+    return horizon_quarters(loaded.scenario)
+
+
+def test_bought_chips_join_the_fleet_and_its_cost():
+    plan = make_plan(load_scenario(None, buy=True))
+    p = plan.purchases
+    assert (p["chips"] <= p["max_chips"] + 1e-6).all() and (p["chips"] >= -1e-9).all()
+    in_service = plan.fleet.groupby("quarter")["purchased_chips"].sum()
+    assert in_service["2025Q4"] == 0.0 and in_service["2028Q4"] > 0
+    assert plan.pnl["purchased_chips"].tolist() == pytest.approx(in_service.tolist())
+    capex = p.groupby("quarter_ordered")["capex_usd"].sum()
+    assert plan.pnl.set_index("quarter")["purchase_capex_usd"].sum() == pytest.approx(capex.sum())
+
+
+def test_run_buy_writes_purchases_csv_and_summary(tmp_path):
+    out = tmp_path / "r"
+    res = invoke(["run", "--buy", "--quiet", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "purchases:" in res.output and "Purchases (chips ordered" in res.output
+    csv = pd.read_csv(out / "purchases.csv")
+    assert list(csv.columns[:6]) == ["system", "site", "quarter_ordered", "quarter_in_service",
+                                     "chips", "capex_usd"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["purchases"]["chips"] == pytest.approx(csv["chips"].sum())
+
+
+def test_when_buy_is_never_later_than_without():
+    args = ["when", "--model", "mythos-class", "--price-output", "25", "--json"]
+    plain = json.loads(invoke(args).output)
+    bought = json.loads(invoke(args + ["--buy"]).output)
+    assert bought["purchases"]["chips"] > 0
+    assert bought["earliest_quarter"] <= plain["earliest_quarter"]
+
+
+def test_unknown_buyable_system_is_an_input_error(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb400-nvl72:\n"
+                 "      max_chips_per_quarter: {2026Q1: 100}\n")
+    res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
+    assert res.exit_code == 2
+    assert "s.yaml:5: procurement.systems.gb400-nvl72: unknown system 'gb400-nvl72'" in res.output
+
+
+def test_contract_above_allocation_is_an_input_error(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb300-nvl72:\n"
+                 "      max_chips_per_quarter: {2026Q1: 100}\n"
+                 "      min_chips_per_quarter: {2026Q2: 500}\n")
+    res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
+    assert res.exit_code == 2
+    assert "500 contracted chips in 2026Q2 exceed the allocation of 100" in res.output
+
+
+def test_negative_allocation_is_a_schema_error(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb300-nvl72:\n"
+                 "      max_chips_per_quarter: {2026Q1: -5}\n")
+    res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
+    assert res.exit_code == 2
+    assert "max_chips_per_quarter" in res.output and "Traceback" not in res.output
