@@ -17,6 +17,9 @@ Input tables (one row per key; keys are strings, values finite numbers):
 * ``demand``: model, quarter, m_output_per_hour, value_usd_per_m_output,
   unmet_penalty_usd_per_m_output, optional min_served_fraction in [0, 1].
 * ``power_cap`` (optional): site, quarter, mw.
+* ``purchases`` / ``budget`` (optional): chips that may be bought per (system, site, quarter
+  ordered) and a capex budget per quarter ordered (``solver/purchases.py``); results then carry
+  ``purchases`` and ``budget`` tables with the supply and budget shadow prices.
 
 Objective (maximised, $ per hour): value of served demand - serving cost - unmet penalty, with
 a tiny tie-break cost per chip-hour. See ``AllocationResult`` for the outputs.

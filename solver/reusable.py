@@ -32,6 +32,9 @@ class ReusableProblem:
     """The continuous allocation LP of ``ix`` (chips per option), updatable in place."""
 
     def __init__(self, ix: IndexedProblem, tie_break_usd_per_chip_hour: float = TIE_BREAK):
+        if ix.purchases is not None:
+            raise ValueError("ReusableProblem does not update purchase rows; solve problems "
+                             "with purchases through solve_allocation")
         self.key = structure_key(ix)
         self.ix = ix
         self.model: BuiltModel = build_model(ix, replicas=False, integer=False,

@@ -96,3 +96,12 @@ def test_negative_allocation_is_a_schema_error(tmp_path):
     res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
     assert res.exit_code == 2
     assert "max_chips_per_quarter" in res.output and "Traceback" not in res.output
+
+
+def test_sweep_refuses_a_procurement_section(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb300-nvl72:\n"
+                 "      max_chips_per_quarter: {2026Q1: 100}\n")
+    res = CliRunner().invoke(main, ["sweep", str(f), "--samples", "2", "--quiet"])
+    assert res.exit_code == 2
+    assert "s.yaml:3: procurement: a sweep does not model purchases yet" in res.output

@@ -17,6 +17,11 @@ def sweep_command(scenario: str | None, overrides, allow_extends, varies, sample
     from planner.sweep.spec import spec_from_scenario, spec_from_vary
 
     loaded = load_scenario(scenario, overrides)
+    if loaded.scenario.procurement is not None:
+        file, line = loaded.doc.where(("procurement",))
+        raise InputError([Problem(file, line, "procurement", "a sweep does not model purchases "
+                                  "yet (its samples keep the fleet fixed); remove the section "
+                                  "or pass --set procurement=null, or use `planner run --buy`")])
     if varies:
         if samples is not None or seed is not None:
             raise InputError([Problem("--samples/--seed", None, "", "a --vary grid runs every "
