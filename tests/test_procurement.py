@@ -24,7 +24,7 @@ def test_without_procurement_the_plan_buys_nothing_and_writes_no_purchases():
 def test_buy_adds_the_embedded_vendor_allocations():
     loaded = load_scenario(None, buy=True)
     assert "gb300-nvl72" in loaded.scenario.procurement.systems
-    slots = slots_table(loaded.scenario, [q for q in _quarters(loaded)])
+    slots = slots_table(loaded.scenario, _quarters(loaded))
     gb300 = slots[slots["system"] == "gb300-nvl72"]
     # allocation 7,200 from 2025Q3 and 14,400 from 2026Q1; two quarters of lead time
     assert gb300["quarter_ordered"].iloc[0] == "2025Q3"  # no allocation before 2025Q3
@@ -70,38 +70,38 @@ def test_when_buy_is_never_later_than_without():
     assert bought["earliest_quarter"] <= plain["earliest_quarter"]
 
 
-def test_unknown_buyable_system_is_an_input_error(tmp_path):
+GB300 = "procurement:\n  systems:\n    gb300-nvl72:\n"
+
+
+def run_file(tmp_path, body, command=("run", "--quiet")):
+    """Run ``command`` on a scenario extending the default with ``body`` appended."""
     f = tmp_path / "s.yaml"
-    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb400-nvl72:\n"
-                 "      max_chips_per_quarter: {2026Q1: 100}\n")
-    res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
+    f.write_text("extends: default\nname: x\n" + body)
+    return CliRunner().invoke(main, [command[0], str(f), *command[1:]])
+
+
+def test_unknown_buyable_system_is_an_input_error(tmp_path):
+    res = run_file(tmp_path, "procurement:\n  systems:\n    gb400-nvl72:\n"
+                   "      max_chips_per_quarter: {2026Q1: 100}\n")
     assert res.exit_code == 2
     assert "s.yaml:5: procurement.systems.gb400-nvl72: unknown system 'gb400-nvl72'" in res.output
 
 
 def test_contract_above_allocation_is_an_input_error(tmp_path):
-    f = tmp_path / "s.yaml"
-    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb300-nvl72:\n"
-                 "      max_chips_per_quarter: {2026Q1: 100}\n"
-                 "      min_chips_per_quarter: {2026Q2: 500}\n")
-    res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
+    res = run_file(tmp_path, GB300 + "      max_chips_per_quarter: {2026Q1: 100}\n"
+                   "      min_chips_per_quarter: {2026Q2: 500}\n")
     assert res.exit_code == 2
     assert "500 contracted chips in 2026Q2 exceed the allocation of 100" in res.output
 
 
 def test_negative_allocation_is_a_schema_error(tmp_path):
-    f = tmp_path / "s.yaml"
-    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb300-nvl72:\n"
-                 "      max_chips_per_quarter: {2026Q1: -5}\n")
-    res = CliRunner().invoke(main, ["run", str(f), "--quiet"])
+    res = run_file(tmp_path, GB300 + "      max_chips_per_quarter: {2026Q1: -5}\n")
     assert res.exit_code == 2
     assert "max_chips_per_quarter" in res.output and "Traceback" not in res.output
 
 
 def test_sweep_refuses_a_procurement_section(tmp_path):
-    f = tmp_path / "s.yaml"
-    f.write_text("extends: default\nname: x\nprocurement:\n  systems:\n    gb300-nvl72:\n"
-                 "      max_chips_per_quarter: {2026Q1: 100}\n")
-    res = CliRunner().invoke(main, ["sweep", str(f), "--samples", "2", "--quiet"])
+    res = run_file(tmp_path, GB300 + "      max_chips_per_quarter: {2026Q1: 100}\n",
+                   ("sweep", "--samples", "2", "--quiet"))
     assert res.exit_code == 2
     assert "s.yaml:3: procurement: a sweep does not model purchases yet" in res.output
