@@ -105,18 +105,24 @@ def fleet_with_purchases(fleet: pd.DataFrame, utilisation: pd.DataFrame) -> pd.D
     return out
 
 
-def purchases_summary(purchases: pd.DataFrame) -> dict:
-    """summary.json `purchases`: totals, by system, and the orders placed."""
+def purchases_summary(purchases: pd.DataFrame, fleet: pd.DataFrame | None = None) -> dict:
+    """summary.json `purchases`: totals, by system, the orders placed and, given ``fleet`` (as
+    ``fleet_with_purchases`` returns it), the bought chips in service per (system, quarter)."""
     bought = purchases[purchases["chips"] > 0]
     by_system = bought.groupby("system").agg(chips=("chips", "sum"), capex_usd=("capex_usd", "sum"),
                                              first_in_service=("quarter_in_service", "min"))
-    return {"chips": float(bought["chips"].sum()), "capex_usd": float(bought["capex_usd"].sum()),
-            "by_system": {k: {"chips": float(r.chips), "capex_usd": float(r.capex_usd),
-                              "first_in_service": r.first_in_service}
-                          for k, r in by_system.iterrows()},
-            "orders": [{"system": r.system, "quarter_ordered": r.quarter_ordered,
-                        "quarter_in_service": r.quarter_in_service, "chips": float(r.chips),
-                        "capex_usd": float(r.capex_usd)} for r in bought.itertuples()]}
+    out = {"chips": float(bought["chips"].sum()), "capex_usd": float(bought["capex_usd"].sum()),
+           "by_system": {k: {"chips": float(r.chips), "capex_usd": float(r.capex_usd),
+                             "first_in_service": r.first_in_service}
+                         for k, r in by_system.iterrows()},
+           "orders": [{"system": r.system, "quarter_ordered": r.quarter_ordered,
+                       "quarter_in_service": r.quarter_in_service, "chips": float(r.chips),
+                       "capex_usd": float(r.capex_usd)} for r in bought.itertuples()]}
+    if fleet is not None:
+        in_service = fleet.groupby(["system", "quarter"], sort=True)["purchased_chips"].sum()
+        out["in_service"] = [{"system": system, "quarter": quarter, "chips": float(chips)}
+                             for (system, quarter), chips in in_service.items() if chips > 0]
+    return out
 
 
 def pnl_with_purchases(pnl: pd.DataFrame, fleet: pd.DataFrame,

@@ -71,7 +71,7 @@ def summary(plan: Plan) -> dict:
     if plan.purchases is not None:
         from planner.procurement import purchases_summary
 
-        out["purchases"] = purchases_summary(plan.purchases)
+        out["purchases"] = purchases_summary(plan.purchases, plan.fleet)
     return out
 
 

@@ -50,9 +50,9 @@ def test_bought_chips_join_the_fleet_and_its_cost():
     assert plan.pnl.set_index("quarter")["purchase_capex_usd"].sum() == pytest.approx(capex.sum())
 
 
-def test_run_buy_writes_purchases_csv_and_summary(tmp_path):
+def test_run_buy_writes_purchases_csv_summary_and_the_fleet_chart(tmp_path):
     out = tmp_path / "r"
-    res = invoke(["run", "--buy", "--quiet", "--out", str(out)])
+    res = invoke(["run", "--buy", "--quiet", "--out", str(out), "--report"])
     assert res.exit_code == 0, res.output
     assert "purchases:" in res.output and "Purchases (chips ordered" in res.output
     csv = pd.read_csv(out / "purchases.csv")
@@ -60,6 +60,13 @@ def test_run_buy_writes_purchases_csv_and_summary(tmp_path):
                                      "chips", "capex_usd"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["purchases"]["chips"] == pytest.approx(csv["chips"].sum())
+    # in service: each order counts from its service quarter for life_quarters (all beyond 2028)
+    in_service = pd.DataFrame(summary["purchases"]["in_service"])
+    last = in_service[in_service["quarter"] == "2028Q4"].set_index("system")["chips"]
+    bought = csv[csv["chips"] > 0].groupby("system")["chips"].sum()
+    assert last.to_dict() == pytest.approx(bought.to_dict())
+    html = (out / "report.html").read_text()
+    assert (out / "plots" / "fleet.svg").exists() and "purchases marked" in html
 
 
 def test_when_buy_is_never_later_than_without():

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.plots.base import RC, SINGLE_SIZE_IN, WIDTH_IN, order, pyplot, quarter_axis, text
+from planner.plots.base import (RC, SINGLE_SIZE_IN, WIDTH_IN, colours, legend_patch, order, pyplot,
+                                quarter_axis, text)
+
 
 def idle_share(utilisation: pd.DataFrame) -> pd.DataFrame:
     """System x quarter share of available chips idle, 1 - used/capacity (NaN without capacity);
@@ -81,4 +83,40 @@ def idle_heatmap_figure(utilisation: pd.DataFrame, title: str):
                       ha="right", fontsize=7)
         ax.invert_yaxis()
     ax.set_title(text(title))
+    return fig
+
+
+def fleet_figure(utilisation: pd.DataFrame, purchased: pd.DataFrame, title: str):
+    """Per quarter, each system's available chips (installed minus reserved) stacked, the part
+    bought by the plan hatched; ``purchased``: system, quarter, chips in service."""
+    from matplotlib.patches import Patch
+
+    plt = pyplot()
+    quarters = sorted(set(utilisation["quarter"]))
+    active = utilisation.groupby("system", sort=False)["capacity_chips"].max()
+    systems = [s for s in order(utilisation, "system") if active.get(s, 0) > 0]
+    colour = colours(systems)
+    cap = utilisation.pivot_table(index="quarter", columns="system", values="capacity_chips",
+                                  aggfunc="sum").reindex(index=quarters, columns=systems).fillna(0.0)
+    bought = (purchased.pivot_table(index="quarter", columns="system", values="chips",
+                                    aggfunc="sum") if len(purchased) else pd.DataFrame())
+    bought = bought.reindex(index=quarters, columns=systems).fillna(0.0)
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(figsize=SINGLE_SIZE_IN, layout="constrained")
+    x = np.arange(len(quarters))
+    bottom = np.zeros(len(quarters))
+    for system in systems:
+        extra = np.minimum(bought[system].to_numpy(), cap[system].to_numpy()) / 1e3
+        base = cap[system].to_numpy() / 1e3 - extra
+        ax.bar(x, base, bottom=bottom, width=0.8, color=colour[system])
+        ax.bar(x, extra, bottom=bottom + base, width=0.8, color=colour[system], alpha=0.55,
+               hatch="////", edgecolor="white", linewidth=0)
+        bottom += base + extra
+    ax.set_ylabel("thousand chips available")
+    ax.set_title(text(title))
+    quarter_axis(ax, quarters)
+    handles = [legend_patch(colour[s], s) for s in systems]
+    handles.append(Patch(facecolor="0.5", hatch="////", edgecolor="white",
+                         label=text("bought by the plan")))
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

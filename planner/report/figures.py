@@ -81,6 +81,14 @@ def _pnl_specs(run: RunData) -> list[tuple]:
         "back); operating profit = revenue - fleet cost (dashed). $B per quarter; the axis "
         "includes zero.",
         lambda: plots.pnl_figure(run.fleet_pnl, "Revenue, fleet cost and operating profit"))]
+    if run.purchased is not None:
+        specs.append((
+            "fleet", "Installed chips by system, purchases marked",
+            "Available chips (installed minus reserved) of each system per quarter, stacked, in "
+            "thousands; the hatched part of each bar is chips the plan bought (in service from "
+            "their order quarter plus the lead time, until they retire).",
+            lambda: plots.fleet_figure(run.utilisation, run.purchased,
+                                       "Available chips per system, bought part hatched")))
     return specs + [(
         "idle-capacity", "Idle capacity per system",
         "Share of each system's available chips (installed minus reserved) left idle in each "

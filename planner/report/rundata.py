@@ -1,7 +1,9 @@
 """A run directory read back as frames: what the report and plots are made from.
 
 `planner run --out DIR` writes summary.json (provenance, economics, allocation, utilisation
-and the fleet P&L per quarter; summaries from before the P&L have no ``fleet_pnl``); with
+and the fleet P&L per quarter; summaries from before the P&L have no ``fleet_pnl``; runs with
+``--buy`` add ``purchases``, whose ``in_service`` records are the bought chips per system and
+quarter); with
 ``--report`` it also writes pareto.csv, the cost-versus-speed frontiers of each served model on
 each system in the fleet at the horizon's last quarter. The report is always built from these
 files, so `planner report DIR` and `planner run --out DIR --report` agree byte for byte.
@@ -35,6 +37,7 @@ REQUIRED = {
 KEYS = {"economics": ["model", "quarter"], "allocation": ["model", "system", "quarter"],
         "utilisation": ["system", "quarter"]}
 PNL = "fleet_pnl"
+PURCHASED_COLUMNS = ["system", "quarter", "chips"]
 PNL_COLUMNS = ["quarter", "revenue_usd", "serving_cost_usd", "idle_cost_usd", "reserved_cost_usd",
                "fleet_cost_usd", "operating_profit_usd", "operating_margin"]
 TEXT = {"model", "system", "quarter", "systems", "cost_basis", "tier"}
@@ -54,6 +57,7 @@ class RunData:
     utilisation: pd.DataFrame
     pareto: pd.DataFrame | None  # None when the run was written without --report
     fleet_pnl: pd.DataFrame | None = None  # None when summary.json predates the fleet P&L
+    purchased: pd.DataFrame | None = None  # bought chips in service; None: the run bought nothing
 
     @property
     def name(self) -> str:
@@ -93,11 +97,18 @@ def read_run(directory: str) -> RunData:
             problems.append(Problem(path, None, key, problem))
         else:
             frames[key] = frame
+    purchased = None
+    if "purchases" in data:
+        records = data["purchases"].get("in_service") if isinstance(data["purchases"], dict) \
+            else None
+        purchased, problem = _table(records, PURCHASED_COLUMNS, ["system", "quarter"])
+        if problem:
+            problems.append(Problem(path, None, "purchases.in_service", problem))
     if problems:
         raise InputError(problems)
     return RunData(directory, data["provenance"], frames["economics"], frames["allocation"],
                    frames["utilisation"], _read_pareto(os.path.join(directory, PARETO)),
-                   frames.get(PNL))
+                   frames.get(PNL), purchased)
 
 
 def _table(records: object, columns: list[str],
