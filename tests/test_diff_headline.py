@@ -83,3 +83,30 @@ def test_chip_changes_unit():
     assert list(out["available_chips_change"]) == [-2.0, -3.0, 4.0]
     assert list(out["installed_chips_change"]) == [0.0, -3.0, 4.0]
     assert list(out["installed_chips_old"]) == [10.0, 3.0, 0.0]
+
+
+SHORT = ("extends: small.yaml\nname: {name}\ndemand:\n  big-moe:\n"
+         "    output_tokens_per_day: {{2026Q1: 1.0e9, 2026Q4: 60.0e9}}\n")
+BUY = ("procurement:\n  systems:\n    rack:\n"
+       "      max_chips_per_quarter: {2026Q1: 400}\n      lead_quarters: 1\n")
+
+
+def test_purchases_show_when_one_side_may_buy(small_path, tmp_path):
+    (tmp_path / "small.yaml").write_text(open(small_path).read())
+    (tmp_path / "short.yaml").write_text(SHORT.format(name="short"))
+    (tmp_path / "buy.yaml").write_text(SHORT.format(name="buy") + BUY)
+    data = json.loads(diff(tmp_path / "short.yaml", tmp_path / "buy.yaml", "--format", "json"))
+    h = data["headline"]
+    bought = h["purchases"]["chips_bought"]
+    assert bought["old"] == 0.0 and bought["new"] > 0
+    # the bought chips are all in service at the last quarter (life 8 quarters)
+    [rack] = h["chips_at_last_quarter"]
+    assert rack["installed_chips_change"] == pytest.approx(bought["new"])
+    assert h["purchases"]["by_system"] == [{"system": "rack", "bought_chips_old": 0.0,
+                                            "bought_chips_new": bought["new"],
+                                            "bought_chips_change": bought["new"]}]
+    assert h["purchases"]["purchase_capex_usd"]["new"] == 0.0   # rack is rented: no capex
+    assert h["unmet_output_tokens"]["new"] < h["unmet_output_tokens"]["old"]
+    md = diff(tmp_path / "short.yaml", tmp_path / "buy.yaml")
+    assert "- Chips bought: 0 → " in md and "  - `rack` bought: 0 → " in md
+    assert "Chips bought" not in diff(small_path, small_path)   # neither side may buy

@@ -118,6 +118,12 @@ def _headline(diff: ScenarioDiff) -> list[str]:
         out.append(f"- {code(r['system'])} chips: installed "
                    f"{_move(r['installed_chips_old'], r['installed_chips_new'], _chips)}, available "
                    f"{_move(r['available_chips_old'], r['available_chips_new'], _chips)}")
+    if h.purchases is not None:
+        out += [f"- Chips bought: {_move(*h.purchases['chips_bought'], _chips)}, capex "
+                f"{_move(*h.purchases['purchase_capex_usd'], _usd)}"]
+        out += [f"  - {code(r['system'])} bought: "
+                f"{_move(r['bought_chips_old'], r['bought_chips_new'], _chips)}"
+                for _, r in h.bought.iterrows()]
     return out + [""]
 
 
