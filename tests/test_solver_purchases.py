@@ -132,3 +132,11 @@ def test_bad_purchase_tables_raise_value_errors():
         problem(buy={"quarter": "2027Q1"})
     with pytest.raises(ValueError, match="domain_chips must be a whole number"):
         problem(buy={"domain_chips": 1.5})
+
+
+def test_capacity_shadow_price_is_the_value_of_one_more_installed_chip():
+    # Q1 uses all 60 bought chips: one more installed chip serves 1 M more (+$8/h), and
+    # removes no idle cost; Q2 has 10 bought chips idle, so one more is worth nothing.
+    r = solve(problem(demand=(100.0, 50.0), buy={"max_chips": 60.0}))
+    shadow = r.utilisation["shadow_price_usd_per_chip_hour"].tolist()
+    assert shadow == pytest.approx([8.0, 0.0], abs=1e-5)
