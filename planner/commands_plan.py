@@ -130,7 +130,9 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--buy", is_flag=True,
               help="Allow purchases: the scenario's `procurement` section, or the embedded "
-                   "vendor allocations when it has none; the answer lists what the plan buys.")
+                   "vendor allocations when it has none; the answer lists what the plan buys, "
+                   "what MODEL adds to those orders (against the same plan without its "
+                   "demand; one more solve) and the NVL72-class share of the fleet.")
 @reports_errors
 def when(scenario, overrides, allow_extends, model, price_output, price_input, price_cached,
          margin, share, task, price_per_task, as_json, buy):
@@ -200,8 +202,30 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
         from planner.procurement import purchase_lines
 
         click.echo("Purchases of this plan (all models; purchases.csv via planner run --buy --out):")
-        for line in purchase_lines(answer.purchases):
+        for line in purchase_lines(answer.purchases) + added_lines(answer):
             click.echo(textwrap.fill(line, terminal_width(), subsequent_indent="    "))
+
+
+def added_lines(answer) -> list[str]:
+    """`when --buy`: the orders the model adds and the NVL72-class share they leave."""
+    added = answer.orders_added
+    moved = added[added["chips_added"].abs() >= 0.5]
+    def usd(x: float) -> str:
+        return f"{'-' if x < 0 else '+'}${abs(x) / 1e9:,.2f}B"
+
+    parts = [f"{r.system} {r.chips_added:+,.0f} chips"
+             + (f" ({usd(r.capex_added_usd)})" if abs(r.capex_added_usd) >= 5e5 else "")
+             for r in moved.itertuples()]
+    lines = [f"  orders {answer.model} adds (this plan minus the same plan without its demand): "
+             + (", ".join(parts) + f"; capex {usd(moved['capex_added_usd'].sum())}"
+                if parts else "none (the plan buys the same without it)")]
+    share = answer.nvl72_share.set_index("quarter")
+    at = [q for q in dict.fromkeys([answer.earliest_quarter, share.index[-1]]) if q]
+    lines.append("  NVL72-class share of available chips (GB200/GB300/Rubin racks; without "
+                 f"{answer.model}'s demand): " + ", ".join(
+                     f"{q} {share.at[q, 'with_model']:.1%} ({share.at[q, 'without_model']:.1%})"
+                     for q in at) + " (per quarter in --json nvl72_class_share)")
+    return lines
 
 
 @click.command()

@@ -87,9 +87,10 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
 
 def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = None,
               time_limit_s: float | None = None, gap: float | None = None,
-              price_override: tuple | None = None) -> Plan:
+              price_override: tuple | None = None, without_model: str | None = None) -> Plan:
     """Run the whole plan; ``price_override`` = (model, input price, output price[, cached
-    input price]), each None = list (see :func:`planner.timeline.override_prices`)."""
+    input price]), each None = list (see :func:`planner.timeline.override_prices`);
+    ``without_model``: plan as if that model had no demand (what it adds is the difference)."""
     from solver import AllocationProblem, SolveOptions, SolverError, solve_allocation
 
     from planner.economics import economics_table
@@ -114,6 +115,10 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     demand = demand_table(scenario, quarters)
     if price_override:
         demand = override_prices(demand, scenario, *price_override)
+    if without_model:
+        gone = demand["model"] == without_model
+        demand = demand.assign(**{k: demand[k].mask(gone, 0.0) for k in (
+            "output_tokens_per_day", "m_output_per_hour", "min_served_fraction")})
     timings["cost_core_s"] = time.perf_counter() - start
 
     from planner import procurement

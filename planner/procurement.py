@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from fleets.costs import committed_usd_per_chip_hour
+from planner.costcore.efficiency import infer_family
 from fleets.procurement import purchase_slots
 from planner.pnl import HOURS_PER_QUARTER
 from planner.quarters import Quarter
@@ -154,6 +155,36 @@ def purchase_lines(purchases: pd.DataFrame) -> list[str]:
                          f"{r.quarter_ordered} is worth ${r.allocation_worth_usd_per_chip:,.0f} "
                          "over the horizon (purchases.csv allocation_worth_usd_per_chip)")
     return lines
+
+
+def orders_added(with_model: pd.DataFrame, without_model: pd.DataFrame) -> pd.DataFrame:
+    """Chips and capex per system of a plan's orders against the same plan without one model's
+    demand: what that model adds to the orders (negative where it displaces a purchase)."""
+    def per_system(p):
+        return p.groupby("system")[["chips", "capex_usd"]].sum()
+
+    a, b = per_system(with_model), per_system(without_model)
+    out = a.add_suffix("_with").join(b.add_suffix("_without"), how="outer").fillna(0.0)
+    out["chips_added"] = out["chips_with"] - out["chips_without"]
+    out["capex_added_usd"] = out["capex_usd_with"] - out["capex_usd_without"]
+    out = out[(out["chips_with"] > 0.5) | (out["chips_without"] > 0.5)]
+    return out.reset_index().sort_values(["chips_added", "system"], ascending=[False, True],
+                                         kind="stable").reset_index(drop=True)
+
+
+# NVL72-class: NVIDIA rack-scale systems, one NVLink domain of 72 GPUs or more (GB200/GB300
+# and Vera Rubin NVL72, Kyber NVL144); the seed's question is how small their share next to
+# 8-GPU servers can be.
+NVIDIA_FAMILIES = ("ampere", "hopper", "blackwell", "rubin")
+
+
+def nvl72_class_share(fleet: pd.DataFrame, systems: dict, quarter: str) -> float:
+    """Share of the chips available in ``quarter`` that stand in NVL72-class systems."""
+    f = fleet[fleet["quarter"] == quarter]
+    rack = f["system"].map(lambda k: infer_family(systems[k]) in NVIDIA_FAMILIES
+                           and systems[k].chips_per_domain >= 72)
+    total = float(f["available_chips"].sum())
+    return float(f.loc[rack.astype(bool), "available_chips"].sum()) / total if total else 0.0
 
 
 def purchases_view(purchases: pd.DataFrame) -> pd.DataFrame:

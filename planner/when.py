@@ -45,6 +45,10 @@ class WhenAnswer:
     price_per_task: float | None = None
     first_quarter: str | None = None  # first ok quarter, sustained or not
     purchases: pd.DataFrame | None = None  # the plan's purchases (procurement), else None
+    orders_added: pd.DataFrame | None = None  # per system: this plan's orders minus those
+    # of the plan without the model's demand (procurement.orders_added)
+    nvl72_share: pd.DataFrame | None = None  # per quarter: NVL72-class share of available
+    # chips, with_model and without_model (procurement.nvl72_class_share)
 
     @property
     def sustained(self) -> bool:
@@ -61,8 +65,11 @@ class WhenAnswer:
                 "earliest_quarter": self.earliest_quarter, "first_quarter": self.first_quarter,
                 "reason": self.reason,
                 "quarters": to_records(self.quarters),
-                **({"purchases": purchases_summary(self.purchases)}
+                **({"purchases": purchases_summary(self.purchases),
+                    "orders_added": to_records(self.orders_added),
+                    "nvl72_class_share": to_records(self.nvl72_share)}
                    if self.purchases is not None else {})}
+
 
 
 def check_model(loaded: Loaded, model: str) -> None:
@@ -204,10 +211,22 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     bad = [i for i, good in enumerate(ok) if not good and d["m_output_per_hour"].iloc[i] > 0]
     last = bad[-1] if bad else len(quarters) - 1
     reason = f"{quarters[last]}: {binding[last]}" if from_i < 0 else ""
-    return WhenAnswer(model, price_output, price_input, price_cached, margin, share,
-                      quarters[from_i] if from_i >= 0 else None, reason, table, task,
-                      price_per_task, quarters[first_i] if first_i >= 0 else None,
-                      plan.purchases)
+    earliest = quarters[from_i] if from_i >= 0 else None
+    added = share_of_rack = None
+    if plan.purchases is not None:  # what the model adds: against the plan without its demand
+        from planner.procurement import nvl72_class_share, orders_added
+
+        base = make_plan(loaded, price_override=override, without_model=model, **solver_args)
+        added = orders_added(plan.purchases, base.purchases)
+        systems = loaded.scenario.systems
+        share_of_rack = pd.DataFrame({
+            "quarter": quarters,
+            "with_model": [nvl72_class_share(plan.fleet, systems, q) for q in quarters],
+            "without_model": [nvl72_class_share(base.fleet, systems, q) for q in quarters]})
+    return WhenAnswer(model, price_output, price_input, price_cached, margin, share, earliest,
+                      reason, table, task, price_per_task,
+                      quarters[first_i] if first_i >= 0 else None, plan.purchases, added,
+                      share_of_rack)
 
 
 def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,

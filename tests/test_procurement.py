@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from planner.cli import main
 from planner.plan import make_plan
-from planner.procurement import slots_table
+from planner.procurement import nvl72_class_share, orders_added, slots_table
 from planner.scenario import load_scenario
 
 
@@ -75,6 +75,43 @@ def test_when_buy_is_never_later_than_without():
     bought = json.loads(invoke(args + ["--buy"]).output)
     assert bought["purchases"]["chips"] > 0
     assert bought["earliest_quarter"] <= plain["earliest_quarter"]
+    added = pd.DataFrame(bought["orders_added"])
+    assert added["chips_with"].sum() == pytest.approx(bought["purchases"]["chips"])
+    assert (added["chips_added"] == added["chips_with"] - added["chips_without"]).all()
+    share = pd.DataFrame(bought["nvl72_class_share"])
+    assert len(share) == len(bought["quarters"])
+    assert share[["with_model", "without_model"]].stack().between(0, 1).all()
+    text = invoke(args[:-1] + ["--buy"]).output
+    assert "orders mythos-class adds (this plan minus the same plan without its demand)" in text
+    assert "NVL72-class share of available chips" in text
+
+
+def test_a_plan_without_a_models_demand_serves_none_of_it():
+    plan = make_plan(load_scenario(None), without_model="mythos-class")
+    e = plan.economics[plan.economics["model"] == "mythos-class"]
+    assert (e["demand_output_tokens_per_day"] == 0).all()
+    assert not (plan.allocation["model"] == "mythos-class").any()
+
+
+def test_orders_added_is_the_difference_per_system():
+    with_model = pd.DataFrame({"system": ["a", "a", "b"], "chips": [10.0, 5.0, 8.0],
+                               "capex_usd": [100.0, 50.0, 0.0]})
+    without = pd.DataFrame({"system": ["a", "c"], "chips": [4.0, 2.0], "capex_usd": [40.0, 9.0]})
+    out = orders_added(with_model, without).set_index("system")
+    assert out["chips_added"].to_dict() == {"a": 11.0, "b": 8.0, "c": -2.0}
+    assert out["capex_added_usd"].to_dict() == {"a": 110.0, "b": 0.0, "c": -9.0}
+    assert list(out.index) == ["a", "b", "c"]  # most added first
+
+
+def test_nvl72_class_share_counts_nvidia_racks_of_72_or_more():
+    systems = load_scenario(None).scenario.systems
+    fleet = pd.DataFrame({"system": ["h100-hgx8", "gb200-nvl72", "tpu-v7-ironwood",
+                                     "kyber-nvl144", "h100-hgx8"],
+                          "quarter": ["2027Q1"] * 4 + ["2027Q2"],
+                          "available_chips": [300.0, 100.0, 500.0, 100.0, 7.0]})
+    assert nvl72_class_share(fleet, systems, "2027Q1") == pytest.approx(0.2)
+    assert nvl72_class_share(fleet, systems, "2027Q2") == 0.0
+    assert nvl72_class_share(fleet, systems, "2028Q1") == 0.0  # no chips at all
 
 
 GB300 = "procurement:\n  systems:\n    gb300-nvl72:\n"
