@@ -20,6 +20,9 @@ Input tables (one row per key; keys are strings, values finite numbers):
 * ``purchases`` / ``budget`` (optional): chips that may be bought per (system, site, quarter
   ordered) and a capex budget per quarter ordered (``solver/purchases.py``); results then carry
   ``purchases`` and ``budget`` tables with the supply and budget shadow prices.
+* ``demand_steps`` (optional): model, quarter, step, m_output_per_hour, value_usd_per_m_output:
+  a demand row as slices of different value (price-responsive demand, LP mode only;
+  ``solver/demand_steps.py``): in a shortage the lowest-valued slices go unserved first.
 
 Objective (maximised, $ per hour): value of served demand - serving cost - unmet penalty, with
 a tiny tie-break cost per chip-hour. See ``AllocationResult`` for the outputs.

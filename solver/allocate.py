@@ -49,6 +49,9 @@ def solve_allocation(problem: AllocationProblem,
     timings = {"build_s": 0.0, "solve_s": 0.0, "duals_s": 0.0}
 
     ix = index_problem(problem)
+    if ix.demand_steps is not None and options.integer != "off":
+        raise ValueError("demand_steps (price-responsive demand) need integer='off': the "
+                         "integer modes value unmet demand at one price per row")
     ms_penalty = (options.min_service_penalty_usd_per_m_output
                   if options.min_service_penalty_usd_per_m_output is not None
                   else min_service_penalty(ix))
@@ -158,7 +161,8 @@ def _solve_lp(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
     (re-derived exactly from its active set, see ``polish.py``) so that solvers agree bit for
     bit on a unique optimum; whatever cannot be polished safely keeps the solver's values."""
     run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
-    if ix.purchases is None:  # the polish knows no purchase columns: HiGHS's values stand
+    if ix.purchases is None and ix.demand_steps is None:
+        # the polish knows no purchase or step columns: otherwise HiGHS's values stand
         polished = polish_lp(ix, model, run)
         timings["polish_s"] = polished.seconds
         run = polished.run

@@ -7,7 +7,8 @@ The model is written as a *minimisation* of
   + min_service_penalty * sum_k shortfall_k
   + migration_usd_per_chip_hour * sum_i moved_i
   + sum_r committed_r * idle_bought_r + tie_break * chip-quarters bought   (purchases.py)
-  - sum_k value_k * demand_k                               (constant)
+  + sum_s value_s * unmet_s, with u of those rows at penalty only      (demand_steps.py)
+  - sum_k value_k * demand_k  (- sum_s value_s * quantity_s for rows with steps; constant)
 
 which is minus the economic objective (value of served demand - serving cost - unmet penalty),
 less the tie-break and shortfall terms. Minimising keeps PuLP's dual signs the same for HiGHS
@@ -19,12 +20,13 @@ chip, and the planner's tier penalties order the tiers.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
 
 from . import constraints as C
+from . import demand_steps as S
 from . import purchases as P
 from .indexing import IndexedProblem
 
@@ -54,12 +56,14 @@ class BuiltModel:
     buy_cons: list[pulp.LpConstraint]  # supply limit per slot
     bud_cons: list[pulp.LpConstraint]  # budget per quarter ordered (rows with slots)
     bud_rows: np.ndarray
+    g: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # unmet per step
 
     @property
     def columns(self) -> list[pulp.LpVariable]:
-        """Every variable once, in column order: options, unmet, shortfall, moved, bought, idle."""
+        """Every variable once, in column order: options, unmet, shortfall, moved, bought, idle,
+        unmet per demand step."""
         return (self.x.tolist() + self.u.tolist() + self.z.tolist() + self.w.tolist()
-                + self.y.tolist() + self.v.tolist())
+                + self.y.tolist() + self.v.tolist() + self.g.tolist())
 
     @property
     def n_rows(self) -> int:
@@ -67,7 +71,8 @@ class BuiltModel:
 
     @property
     def n_columns(self) -> int:
-        return len(self.x) + len(self.u) + len(self.z) + len(self.w) + len(self.y) + len(self.v)
+        return (len(self.x) + len(self.u) + len(self.z) + len(self.w) + len(self.y)
+                + len(self.v) + len(self.g))
 
 
 def build_model(ix: IndexedProblem, *, replicas: bool, integer: bool,
@@ -98,6 +103,7 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
     z_rows, z = C.shortfall_variables(prob, ix)
     w = C.migration_variables(prob, ix)
     y, v = P.purchase_variables(prob, ix)
+    g = S.step_variables(prob, ix)
     if ms_penalty is None:
         ms_penalty = min_service_penalty(ix)
 
@@ -109,31 +115,36 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
     idle = P.idle_constraints(ix, x, unit_chips, y, v)
     buy = P.supply_constraints(ix, y)
     bud = P.budget_constraints(ix, y)
-    for rows in (cap, dem, pw, mins, mig, idle, buy, bud):
+    steps = S.link_constraints(ix, u, g)
+    for rows in (cap, dem, pw, mins, mig, idle, buy, bud, steps):
         prob.extend(rows)
 
     prob.setObjective(objective_expression(ix, x, unit_chips, u, z, w, tie_break, ms_penalty,
-                                           y, v))
+                                           y, v, g))
     bud_rows = np.array([int(name[3:]) for name in bud], dtype=np.int64)
     return BuiltModel(prob, unit_chips, x, u, z_rows, z, cap_rows, list(cap.values()),
                       pow_rows, list(pw.values()), list(dem.values()), list(mins.values()),
                       w, list(mig.values()), tie_break, ms_penalty, y, v, list(buy.values()),
-                      list(bud.values()), bud_rows)
+                      list(bud.values()), bud_rows, g)
 
 
 def objective_expression(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,
                          u: np.ndarray, z: np.ndarray, w: np.ndarray, tie_break: float,
                          ms_penalty: float, y: np.ndarray | None = None,
-                         v: np.ndarray | None = None) -> pulp.LpAffineExpression:
+                         v: np.ndarray | None = None,
+                         g: np.ndarray | None = None) -> pulp.LpAffineExpression:
     """The minimisation objective above, as one pair-built expression with its constant
-    (plus the purchase terms of ``solver/purchases.py`` when ``y`` and ``v`` are given)."""
+    (plus the purchase terms of ``solver/purchases.py`` when ``y`` and ``v`` are given, and
+    the demand steps' values of ``solver/demand_steps.py`` when ``g`` is)."""
     x_cost = (ix.usd_per_chip_hour + tie_break) * unit_chips
-    u_cost = ix.value_usd_per_m + ix.penalty_usd_per_m
+    u_cost = S.row_values(ix) + ix.penalty_usd_per_m
     buy_vars, buy_costs = (P.objective_terms(ix, y, v, tie_break) if y is not None else ([], []))
-    variables = x.tolist() + u.tolist() + z.tolist() + w.tolist() + buy_vars
+    step_vars, step_costs = ([], []) if g is None or not len(g) else (
+        g.tolist(), ix.demand_steps.value_usd_per_m.tolist())
+    variables = x.tolist() + u.tolist() + z.tolist() + w.tolist() + buy_vars + step_vars
     coefs = (x_cost.tolist() + u_cost.tolist() + [float(ms_penalty)] * len(z)
-             + [ix.migration_usd_per_chip_hour] * len(w) + buy_costs)
-    constant = -float(np.dot(ix.value_usd_per_m, ix.demand_m_per_hour))
+             + [ix.migration_usd_per_chip_hour] * len(w) + buy_costs + step_costs)
+    constant = S.objective_constant(ix)
     return pulp.LpAffineExpression(zip(variables, coefs), constant=constant)
 
 
@@ -148,7 +159,7 @@ def min_service_penalty(ix: IndexedProblem) -> float:
     if ix.n_options == 0:
         return 1.0
     tput = ix.tput_m_per_chip_hour
-    earn = (ix.value_usd_per_m + ix.penalty_usd_per_m)[ix.option_dem] * tput \
+    earn = (S.highest_values(ix) + ix.penalty_usd_per_m)[ix.option_dem] * tput \
         + ix.usd_per_chip_hour
     per_m = max(float(earn.max()), 1.0) / float(tput.min())
     kw = ix.kw_per_chip[ix.option_pow >= 0]

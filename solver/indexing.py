@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .problem import (BUDGET_KEYS, CAPACITY_KEYS, DEMAND_KEYS, OPTION_KEYS, POWER_KEYS,
-                      PURCHASE_KEYS, AllocationProblem)
+                      PURCHASE_KEYS, STEP_KEYS, AllocationProblem)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class IndexedProblem:
     # buy_link_slot[l] adds its chips to capacity row buy_link_cap[l] (its quarters in service);
     # buy_budget[b] is its budget row (-1 without one). None without purchases.
     purchases: "Purchases | None" = None
+    # demand steps s (sorted by model, quarter, step): demand row dem_row[s], its quantity and
+    # value (solver/demand_steps.py). None without steps.
+    demand_steps: "DemandSteps | None" = None
 
     @property
     def n_options(self) -> int:
@@ -89,6 +92,26 @@ class Purchases:
     def idle_rows(self) -> np.ndarray:
         """Capacity rows that bought chips can stand in (each gets an idle-chips column)."""
         return np.unique(self.link_cap)
+
+
+@dataclass(frozen=True)
+class DemandSteps:
+    """The value steps of price-responsive demand rows."""
+
+    keys: pd.DataFrame                 # model, quarter, step
+    dem_row: np.ndarray
+    m_per_hour: np.ndarray
+    value_usd_per_m: np.ndarray
+
+
+def _demand_steps(steps: pd.DataFrame, dem: pd.DataFrame) -> DemandSteps:
+    st = steps.copy()
+    st["step"] = st["step"].astype(int)
+    st = st.sort_values(STEP_KEYS, kind="stable").reset_index(drop=True)
+    st[DEMAND_KEYS] = st[DEMAND_KEYS].astype(str)
+    return DemandSteps(keys=st[STEP_KEYS], dem_row=_link(st, dem, DEMAND_KEYS),
+                       m_per_hour=st["m_output_per_hour"].to_numpy(dtype=float),
+                       value_usd_per_m=st["value_usd_per_m_output"].to_numpy(dtype=float))
 
 
 def index_problem(problem: AllocationProblem) -> IndexedProblem:
@@ -130,6 +153,9 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
            if problem.migration_usd_per_chip_hour > 0 else {}),
         purchases=(_purchases(problem.purchases, problem.budget, cap)
                    if problem.purchases is not None and len(problem.purchases) else None),
+        demand_steps=(_demand_steps(problem.demand_steps, dem)
+                      if problem.demand_steps is not None and len(problem.demand_steps)
+                      else None),
     )
 
 

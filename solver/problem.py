@@ -22,6 +22,7 @@ DEMAND_KEYS = ["model", "quarter"]
 POWER_KEYS = ["site", "quarter"]
 PURCHASE_KEYS = ["system", "site", "quarter_ordered"]
 BUDGET_KEYS = ["quarter_ordered"]
+STEP_KEYS = ["model", "quarter", "step"]
 
 OPTION_VALUES = ["m_output_per_chip_hour", "usd_per_chip_hour", "replica_chips", "kw_per_chip"]
 CAPACITY_VALUES = ["chips"]
@@ -30,6 +31,7 @@ POWER_VALUES = ["mw"]
 PURCHASE_VALUES = ["life_quarters", "min_chips", "max_chips", "domain_chips", "usd_per_chip",
                    "committed_usd_per_chip_hour"]
 BUDGET_VALUES = ["usd"]
+STEP_VALUES = ["m_output_per_hour", "value_usd_per_m_output"]
 
 
 class SolverError(RuntimeError):
@@ -111,6 +113,10 @@ class AllocationProblem:
         ``committed_usd_per_chip_hour`` (what a bought chip costs per hour in service whether
         used or idle: capital and fixed opex, or rent). See ``solver/purchases.py``.
     budget: optional quarter_ordered -> usd: capex of all purchases ordered that quarter.
+    demand_steps: optional (model, quarter, step) -> m_output_per_hour, value_usd_per_m_output:
+        price-responsive demand. A demand row with steps demands the sum of its steps (its
+        m_output_per_hour must equal it) and an unmet slice loses that step's value instead of
+        the row's value_usd_per_m_output (``solver/demand_steps.py``). LP mode only.
 
     Construction checks the tables and raises ValueError on any shape problem.
     """
@@ -122,6 +128,7 @@ class AllocationProblem:
     migration_usd_per_chip_hour: float = 0.0
     purchases: pd.DataFrame | None = None
     budget: pd.DataFrame | None = None
+    demand_steps: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         check_problem(self)
@@ -163,6 +170,24 @@ def check_problem(problem: AllocationProblem) -> None:
     if problem.budget is not None:
         _check_table("budget", problem.budget, BUDGET_KEYS, BUDGET_VALUES)
         _require("budget", "usd", problem.budget, problem.budget["usd"] >= 0, ">= 0")
+    if problem.demand_steps is not None:
+        _check_steps(problem.demand_steps, dem)
+
+
+def _check_steps(steps: pd.DataFrame, dem: pd.DataFrame) -> None:
+    """Shape, signs, links and totals of the demand steps (see AllocationProblem)."""
+    _check_table("demand_steps", steps, STEP_KEYS, STEP_VALUES)
+    for col in STEP_VALUES:
+        _require("demand_steps", col, steps, steps[col] >= 0, ">= 0")
+    _check_references("demand_steps", steps, DEMAND_KEYS, "demand", dem, STEP_KEYS)
+    keys = [steps[k].astype(str) for k in DEMAND_KEYS]
+    total = steps["m_output_per_hour"].groupby(keys).sum()
+    want = dem.set_index([dem[k].astype(str) for k in DEMAND_KEYS])["m_output_per_hour"]
+    want = want.reindex(total.index).to_numpy(dtype=float)
+    off = np.abs(total.to_numpy() - want) > 1e-9 * np.maximum(1.0, np.abs(want))
+    if off.any():
+        raise ValueError("demand_steps must sum to their demand row's m_output_per_hour; "
+                         f"they do not for {list(total.index[off])[:5]}")
 
 
 def _check_purchases(buy: pd.DataFrame, cap: pd.DataFrame) -> None:

@@ -35,6 +35,9 @@ class ReusableProblem:
         if ix.purchases is not None:
             raise ValueError("ReusableProblem does not update purchase rows; solve problems "
                              "with purchases through solve_allocation")
+        if ix.demand_steps is not None:
+            raise ValueError("ReusableProblem does not update demand steps; solve problems "
+                             "with price-responsive demand through solve_allocation")
         self.key = structure_key(ix)
         self.ix = ix
         self.model: BuiltModel = build_model(ix, replicas=False, integer=False,
