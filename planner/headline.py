@@ -33,8 +33,10 @@ def headline(economics: pd.DataFrame, pnl: pd.DataFrame, utilisation: pd.DataFra
     gap = gap[gap >= 1]
     unfit = economics[(economics["unmet_output_tokens_per_day"] > 0)
                       & economics["capacity_gap_chips"].isna()]
+    clearing = ["revenue_at_clearing_usd"] if "revenue_at_clearing_usd" in pnl.columns else []
     years = pnl.assign(year=pnl["quarter"].str[:4]).groupby("year", sort=True)[
-        ["revenue_usd", "fleet_cost_usd", "operating_profit_usd", "idle_cost_usd"]].sum()
+        ["revenue_usd", *clearing, "fleet_cost_usd", "operating_profit_usd",
+         "idle_cost_usd"]].sum()
     years["operating_margin"] = np.where(years["revenue_usd"] > 0, years["operating_profit_usd"]
                                          / years["revenue_usd"].where(years["revenue_usd"] > 0),
                                          np.nan)
@@ -155,7 +157,9 @@ def headline_lines(facts: dict, width: int | None = None) -> list[str]:
             lines.append("    ... (every year: summary.json headline.by_year)")
             continue
         margin = ("-" if y["operating_margin"] is None else f"{y['operating_margin']:.0%}")
-        lines.append(f"    {y['year']}: revenue {_usd(y['revenue_usd'])}, fleet cost "
+        at_clearing = (f" (at clearing prices {_usd(y['revenue_at_clearing_usd'])})"
+                       if "revenue_at_clearing_usd" in y else "")
+        lines.append(f"    {y['year']}: revenue {_usd(y['revenue_usd'])}{at_clearing}, fleet cost "
                      f"{_usd(y['fleet_cost_usd'])}, profit {_usd(y['operating_profit_usd'])} "
                      f"({margin})")
     if width:  # wrapped lines stay one fact each; at 120 columns the summary fits 15 lines

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.elastic import (demand_steps, elastic_demand, is_elastic, pnl_at_clearing,
+                             with_clearing_prices)
 from planner.errors import RunError
 from planner.quarters import Quarter
 from planner.scenario import Loaded
@@ -113,8 +115,12 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     table, fleet = cost_table(loaded, quarters)
     costs = table.table
     demand = demand_table(scenario, quarters)
+    scenario_list = demand["price_usd_per_m_output"].to_numpy(dtype=float)
     if price_override:
         demand = override_prices(demand, scenario, *price_override)
+    elastic = is_elastic(scenario)
+    if elastic:
+        demand = elastic_demand(demand, scenario, scenario_list)
     if without_model:
         gone = demand["model"] == without_model
         demand = demand.assign(**{k: demand[k].mask(gone, 0.0) for k in (
@@ -138,8 +144,16 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
         power_cap=power_caps(scenario, quarters),
         migration_usd_per_chip_hour=migration_usd_per_chip_hour(scenario),
         purchases=slots,
-        budget=procurement.budget_table(scenario, quarters) if slots is not None else None)
+        budget=procurement.budget_table(scenario, quarters) if slots is not None else None,
+        demand_steps=demand_steps(demand) if elastic else None)
     settings = scenario.solver
+    if elastic and (integer or settings.integer) != "off":
+        from planner.errors import InputError, Problem
+
+        raise InputError([Problem("--integer", None, "demand.*.elasticity",
+                                  "price-responsive demand is planned as an LP only (the whole-"
+                                  "replica modes value unmet demand at one price); drop "
+                                  "--integer/--exact or set every elasticity to 0")])
     span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: into provenance
     try:
         result = solve_allocation(problem, SolveOptions(
@@ -155,8 +169,12 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
         fleet = procurement.fleet_with_purchases(fleet, result.utilisation)
     economics = economics_table(demand, options, result.allocation, result.utilisation, costs,
                                 scenario.economics.target_margin)
+    if elastic:
+        economics = with_clearing_prices(economics, demand)
     pnl = fleet_pnl(economics, fleet, result.allocation,
                     scenario.economics.migration_penalty_usd_per_chip)
+    if elastic:
+        pnl = pnl_at_clearing(pnl, economics)
     if purchases is not None:
         pnl = procurement.pnl_with_purchases(pnl, fleet, purchases)
     warnings = (list(result.warnings) + span_warnings + input_warnings(scenario, loaded.doc)

@@ -12,6 +12,8 @@ from planner.tables import format_fitted, format_table
 
 def economics_view(plan: Plan) -> pd.DataFrame:
     e = plan.economics
+    clearing = ({"clearing_out": e["clearing_price_usd_per_m_output"]}
+                if "clearing_price_usd_per_m_output" in e.columns else {})
     return pd.DataFrame({
         "quarter": e["quarter"], "model": e["model"],
         "demand_B/day": e["demand_output_tokens_per_day"] / 1e9,
@@ -19,7 +21,7 @@ def economics_view(plan: Plan) -> pd.DataFrame:
         "cost_all_in": e["cost_usd_per_m_output_all_in"],
         "revenue": e["revenue_usd_per_m_output"],
         "margin": e["gross_margin"].map(lambda m: "-" if pd.isna(m) else f"{m:.0%}"),
-        "list_out": e["list_usd_per_m_output"],
+        "list_out": e["list_usd_per_m_output"], **clearing,
         "achievable_out": e["achievable_price_usd_per_m_output"],
         "systems": e["systems"].where(e["systems"] != "", e["cost_basis"]),
     }).sort_values(["quarter", "model"], kind="stable")
@@ -102,7 +104,10 @@ def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
                     "model: $ per M output tokens with their input tokens; margin = 1 - "
                     "cost_all_in / revenue (at list prices);\nlist_out = list output price; "
                     "achievable_out = (cost + scarcity rent) / (1 - target margin), as an output "
-                    "price with input prices in proportion",
+                    "price with input prices in proportion"
+                    + ("; clearing_out = the output price at which price-responsive demand "
+                       "equals what is served (list when all is)"
+                       if "clearing_price_usd_per_m_output" in plan.economics.columns else ""),
                     ["quarter", "model"]),
               table(allocation_view(plan), "Allocation (chips serving each model)",
                     ["quarter", "model"]),

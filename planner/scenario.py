@@ -21,14 +21,20 @@ class Loaded:
 
 
 def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str] = (),
-                  allow_extends: tuple[str, ...] = (), buy: bool = False) -> Loaded:
+                  allow_extends: tuple[str, ...] = (), buy: bool = False,
+                  elastic: bool = False) -> Loaded:
     """The resolved, validated scenario (the embedded default when ``path`` is None);
     ``allow_extends`` lists folders beyond the scenario's own that ``extends`` may read;
-    ``buy`` adds the embedded vendor allocations to a scenario without ``procurement``."""
-    doc = resolve(path, list(overrides), tuple(allow_extends), buy)
+    ``buy`` adds the embedded vendor allocations to a scenario without ``procurement``;
+    ``elastic`` the embedded per-tier price elasticities to demand without one."""
+    doc = resolve(path, list(overrides), tuple(allow_extends), buy, elastic)
     scenario = to_scenario(doc)
     dumped = scenario.model_dump(mode="json")
     if dumped.get("procurement") is None:  # hashes of scenarios without one stay as they were
         dumped.pop("procurement", None)
+    for d in dumped.get("demand", {}).values():  # so do those of inelastic demand
+        if d.get("elasticity") == 0 and d.get("reference_price_usd_per_m_output") is None:
+            d.pop("elasticity")
+            d.pop("reference_price_usd_per_m_output")
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return Loaded(scenario, doc, hashlib.sha256(canonical.encode()).hexdigest())

@@ -300,6 +300,30 @@ class Demand(Section):
         None, description="Explicit cost of leaving 1 M output tokens unserved; overrides priority.")
     min_served_fraction: Fraction = Field(0.0, description="Service floor, e.g. 0.99 for a "
                                           "flagship; a shortfall is reported, not hidden.")
+    elasticity: Annotated[float, Field(ge=-5, le=0)] = Field(
+        0.0, description="Constant price elasticity of demand (e.g. -1: 10 % dearer, ~10 % "
+        "fewer tokens); 0 = demand ignores price. The forecast is what is demanded at "
+        "reference_price_usd_per_m_output; a list price above it lowers demand, below it "
+        "raises it, and in a shortage the plan reports the market-clearing price.")
+    reference_price_usd_per_m_output: Optional[Union[PositiveFloat, Literal["list"]]] = Field(
+        None, description="Output price at which output_tokens_per_day is demanded (input "
+        "prices in proportion); default: the first list output price, price_usd_per_m.output. "
+        "'list': the forecast is what is demanded at each quarter's list price (with "
+        "price_changes), so only a price other than the scenario's (`planner when`, "
+        "`planner price`) or a shortage moves demand along the curve.")
+
+    @model_validator(mode="after")
+    def _elastic_needs_a_price(self):
+        if self.elasticity < 0:
+            free = [("price_usd_per_m", self.price_usd_per_m)] + [
+                (f"price_changes.{q}", p) for q, p in self.price_changes.items()]
+            zero = [name for name, p in free if p.output <= 0]
+            if zero:
+                raise ValueError(
+                    f"elasticity {self.elasticity:g} needs a list output price > 0, but "
+                    f"{', '.join(zero)} has output 0 (demand at a zero price is unbounded); "
+                    "set elasticity to 0 for a free model")
+        return self
 
 
 # ----------------------------------------------------------------------------- uncertainty

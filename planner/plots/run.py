@@ -78,7 +78,8 @@ def demand_figure(economics: pd.DataFrame, title: str):
 
 def cost_figure(economics: pd.DataFrame, title: str):
     """Per model, output prices per M tokens (log): break-even (the all-in cost), at the target
-    margin, achievable and list; each with the input prices moved in proportion."""
+    margin, achievable and list, and the market-clearing price when the frame has one; each
+    with the input prices moved in proportion."""
     models = order(economics, "model")
     quarters = sorted(set(economics["quarter"]))
     fig, axes = panels(len(models), title)
@@ -86,12 +87,15 @@ def cost_figure(economics: pd.DataFrame, title: str):
     lines = [("break-even price (all-in cost)", "tab:blue", "-"),
              ("price at target margin", "tab:green", ":"),
              ("achievable price", "tab:orange", "--"), ("list price", "black", "-")]
+    columns = ["break_even_price_usd_per_m_output", "price_at_target_margin_usd_per_m_output",
+               "achievable_price_usd_per_m_output", "list_usd_per_m_output"]
+    if "clearing_price_usd_per_m_output" in economics.columns:  # price-responsive demand
+        lines.append(("market-clearing price", "tab:red", "-."))
+        columns.append("clearing_price_usd_per_m_output")
     for ax, model in zip(axes, models):
         rows = economics[economics["model"] == model].set_index("quarter").reindex(quarters)
         _shade_no_demand(ax, rows)
-        series = [rows["break_even_price_usd_per_m_output"],
-                  rows["price_at_target_margin_usd_per_m_output"],
-                  rows["achievable_price_usd_per_m_output"], rows["list_usd_per_m_output"]]
+        series = [rows[c] for c in columns]
         for values, (label, colour, style) in zip(series, lines):
             y = values.to_numpy(dtype=float)
             y = np.where(y > 0, y, np.nan)
@@ -105,7 +109,7 @@ def cost_figure(economics: pd.DataFrame, title: str):
         quarter_axis(ax, quarters)
     fig.legend(handles=[legend_line(c, label, s) for label, c, s in lines]
                + [legend_patch(NO_DEMAND_GREY, "no demand")], loc="outside lower center",
-               ncols=5, fontsize=7)
+               ncols=len(lines) + 1, fontsize=7)
     return fig
 
 

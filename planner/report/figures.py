@@ -43,7 +43,10 @@ def build_figures(run: RunData) -> list[Figure]:
          "Per M output tokens, as output list prices with the input prices in proportion: the "
          "break-even price (the all-in serving cost, input processing included), the list "
          "price, the price that keeps the target margin, and the achievable price (cost plus "
-         "scarcity rent, with the target margin); log scale; grey: quarters without demand.",
+         "scarcity rent, with the target margin); log scale; grey: quarters without demand."
+         + (" Dash-dot red: the market-clearing price, at which price-responsive demand "
+            "equals what is served (the list price when all of it is)."
+            if "clearing_price_usd_per_m_output" in run.economics.columns else ""),
          lambda: plots.cost_figure(run.economics, "Cost and prices per M output tokens")),
         ("shadow-prices", "Scarcity (shadow) price per system",
          "What one more chip-hour of each system would be worth to the plan in each quarter: "

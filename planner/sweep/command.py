@@ -22,6 +22,13 @@ def sweep_command(scenario: str | None, overrides, allow_extends, varies, sample
         raise InputError([Problem(file, line, "procurement", "a sweep does not model purchases "
                                   "yet (its samples keep the fleet fixed); remove the section "
                                   "or pass --set procurement=null, or use `planner run --buy`")])
+    elastic = [k for k, d in loaded.scenario.demand.items() if d.elasticity != 0]
+    if elastic:
+        file, line = loaded.doc.where(("demand", elastic[0], "elasticity"))
+        raise InputError([Problem(file, line, f"demand.{elastic[0]}.elasticity",
+                                  "a sweep does not model price-responsive demand yet (its "
+                                  "samples hold demand fixed); set the elasticity to 0 for "
+                                  "the sweep, or use `planner run` / `planner price`")])
     if varies:
         if samples is not None or seed is not None:
             raise InputError([Problem("--samples/--seed", None, "", "a --vary grid runs every "
