@@ -8,6 +8,7 @@ import click
 
 from planner.commands_cost import calibrate, cost, pareto, size
 from planner.commands_plan import report, run, when
+from planner.commands_price import price
 from planner.commands_scenario import catalog, diff, init, schema, show, validate
 from planner.commands_sweep import sweep
 
@@ -23,6 +24,7 @@ def main():
                                          demand, cost per M tokens, margins, scarcity prices
       planner when --model M --price-output P
                                          the earliest quarter M can be served at price P
+      planner price --model M            M's volume, revenue and profit by list price
       planner validate / show / diff     review a scenario YAML change
       planner sweep                      P10/P50/P90 over uncertain inputs (seeded, Dask-ready)
       planner cost / pareto / size       cost per token and per task, speed frontiers, and
@@ -33,6 +35,6 @@ def main():
     """
 
 
-for _command in (validate, show, schema, catalog, init, diff, run, when, report, cost, pareto,
-                 size, calibrate, sweep):
+for _command in (validate, show, schema, catalog, init, diff, run, when, price, report, cost,
+                 pareto, size, calibrate, sweep):
     main.add_command(_command)

@@ -171,3 +171,11 @@ def pick(loaded, kind: str, names: tuple[str, ...]) -> list[str]:
     if problems:
         raise InputError(problems)
     return list(names) or list(known)
+
+
+ELASTIC_OPTION = click.option(
+    "--elastic", is_flag=True,
+    help="Price-responsive demand: every demand series without an elasticity gets its "
+         "tier's assumed one (demand/data/elasticity.yaml: frontier -0.5, flagship -1, open "
+         "-1.5; reference = each quarter's list price); shortages then report market-clearing "
+         "prices. LP only.")

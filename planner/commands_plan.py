@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import SCENARIO_ARG, SET_OPTION, FiniteFloat, SafePath, reports_errors
+from planner.cliutil import (ELASTIC_OPTION, SCENARIO_ARG, SET_OPTION, FiniteFloat, SafePath,
+                             reports_errors)
 from planner.errors import InputError, Problem
 
 
@@ -43,9 +44,10 @@ from planner.errors import InputError, Problem
 @click.option("--buy", is_flag=True,
               help="Let the plan buy chips: the scenario's `procurement` section, or the "
                    "embedded vendor allocations when it has none (purchases.csv).")
+@ELASTIC_OPTION
 @reports_errors
 def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, time_limit, gap,
-        as_json, with_report, formats, wide, models, quarter_texts, quiet, buy):
+        as_json, with_report, formats, wide, models, quarter_texts, quiet, buy, elastic):
     """Plan the fleet quarter by quarter: allocation, served demand, cost, margin, scarcity.
 
     \b
@@ -78,7 +80,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
         raise InputError([Problem(flag, None, "", "needs --out DIR to write into")])
     with Stages(3 if out_dir else 2, quiet) as stage:
         with stage("loading scenario"):
-            loaded = load_scenario(scenario, overrides, allow_extends, buy=buy)
+            loaded = load_scenario(scenario, overrides, allow_extends, buy=buy, elastic=elastic)
             if models:
                 pick(loaded, "models", models)
             shown_quarters = tuple(str(q) for q in quarters_option(loaded.scenario, quarter_texts))
@@ -133,9 +135,10 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
                    "vendor allocations when it has none; the answer lists what the plan buys, "
                    "what MODEL adds to those orders (against the same plan without its "
                    "demand; one more solve) and the NVL72-class share of the fleet.")
+@ELASTIC_OPTION
 @reports_errors
 def when(scenario, overrides, allow_extends, model, price_output, price_input, price_cached,
-         margin, share, task, price_per_task, as_json, buy):
+         margin, share, task, price_per_task, as_json, buy, elastic):
     """When can MODEL's demand be served at a price with the target margin?
 
     \b
@@ -159,7 +162,7 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
     from planner.when import terminal_view
     from planner.when import when as answer_when
 
-    loaded = load_scenario(scenario, overrides, allow_extends, buy=buy)
+    loaded = load_scenario(scenario, overrides, allow_extends, buy=buy, elastic=elastic)
     answer = answer_when(loaded, model, price_output, price_input, margin, share, task=task,
                          price_per_task=price_per_task, price_cached=price_cached)
     if as_json:

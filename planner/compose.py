@@ -25,6 +25,8 @@ DEFAULT_PARTS = (
 DEFAULT_NAME = "default"
 # Vendor allocations `--buy` adds to a scenario without a `procurement` section.
 PROCUREMENT_PART = ("fleets", "data/procurement.yaml")
+# Price elasticities per tier `--elastic` adds to demand series without one.
+ELASTICITY_PART = ("demand", "data/elasticity.yaml")
 
 
 def default_part_texts() -> list[tuple[str, str]]:
@@ -222,12 +224,14 @@ def _key_path(key: str) -> tuple[str, ...] | None:
 
 
 def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = (),
-            buy: bool = False) -> Located:
+            buy: bool = False, elastic: bool = False) -> Located:
     """The precedence chain in one place: default (or the file and what it extends) then --set.
 
     ``allow_extends``: folders beyond the scenario's own that ``extends`` may read from.
     ``buy``: a scenario without a ``procurement`` section gets the embedded vendor
     allocations (``fleets/data/procurement.yaml``) before the overrides.
+    ``elastic``: each demand series without an ``elasticity`` gets its model tier's from
+    ``demand/data/elasticity.yaml`` (reference price ``list``), before the overrides.
     """
     roots = ()
     if path is not None:
@@ -238,6 +242,31 @@ def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[st
         pkg, rel = PROCUREMENT_PART
         doc = merge(doc, load_yaml_text(resources.files(pkg).joinpath(rel).read_text("utf-8"),
                                         f"<default>/{pkg}/{rel}", trusted=True))
+    if elastic:
+        doc = _with_tier_elasticities(doc)
     doc = apply_overrides(doc, list(overrides))
     doc.data.pop("extends", None)
     return doc
+
+
+def _with_tier_elasticities(doc: Located) -> Located:
+    """``doc`` with the embedded per-tier elasticity on every demand series that has none
+    (a model of a tier the file does not list keeps elasticity 0)."""
+    import yaml
+
+    pkg, rel = ELASTICITY_PART
+    by_tier = yaml.safe_load(resources.files(pkg).joinpath(rel).read_text("utf-8"))[
+        "elasticity_by_tier"]
+    models = doc.data.get("models") or {}
+    demand = doc.data.get("demand") or {}
+    added = {}
+    for key, series in demand.items():
+        tier = (models.get(key) or {}).get("tier") if isinstance(models.get(key), dict) else None
+        if isinstance(series, dict) and "elasticity" not in series and by_tier.get(tier):
+            added[key] = {"elasticity": float(by_tier[tier]),
+                          "reference_price_usd_per_m_output": series.get(
+                              "reference_price_usd_per_m_output", "list")}
+    if not added:
+        return doc
+    text = yaml.safe_dump({"demand": added}, sort_keys=True)
+    return merge(doc, load_yaml_text(text, f"<default>/{pkg}/{rel}", trusted=True))

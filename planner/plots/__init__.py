@@ -8,10 +8,11 @@ sizing, sweep and calibration plots, which take :func:`pyplot` from here.
 from planner.plots.base import (FORMATS, colours, grid_shape, panel_size_px, pyplot, render,
                                 save, text)
 from planner.plots.pnl import fleet_figure, idle_heatmap_figure, idle_share, pnl_figure
+from planner.plots.price import price_figure
 from planner.plots.run import (allocation_figure, cost_figure, demand_figure, pareto_figure,
                                plot_pareto, shadow_price_figure)
 
 __all__ = ["FORMATS", "allocation_figure", "colours", "cost_figure", "demand_figure",
-           "fleet_figure", "grid_shape", "idle_heatmap_figure", "idle_share", "panel_size_px", "pareto_figure",
-           "plot_pareto", "pnl_figure", "pyplot", "render", "save", "shadow_price_figure",
-           "text"]
+           "fleet_figure", "grid_shape", "idle_heatmap_figure", "idle_share", "panel_size_px",
+           "pareto_figure", "plot_pareto", "pnl_figure", "price_figure", "pyplot", "render",
+           "save", "shadow_price_figure", "text"]

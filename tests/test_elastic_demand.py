@@ -1,0 +1,190 @@
+"""Price-responsive demand: the curve, its value staircase in the LP, clearing prices, and the
+planner's outputs (demand/elasticity.py, solver/demand_steps.py, planner/elastic.py)."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from demand.elasticity import clearing_price, demand_at_price, value_slices
+from planner.cli import main
+from planner.plan import make_plan
+from planner.scenario import load_scenario
+from solver import AllocationProblem, SolveOptions, solve_allocation
+
+Q = ["2026Q1"]
+
+
+def one_system(chips, demand_at_list, list_price, elasticity, usd_per_chip_hour=1.0,
+               steps=8):
+    """One model, one system serving 1 M output per chip-hour; a token is worth its price."""
+    quantity, value = value_slices(np.array([demand_at_list]), np.array([list_price]),
+                                   np.array([list_price]), np.array([elasticity]), steps)
+    options = pd.DataFrame({"model": "m", "system": "s", "quarter": Q, "site": "main",
+                            "m_output_per_chip_hour": 1.0, "usd_per_chip_hour": usd_per_chip_hour,
+                            "replica_chips": 1, "kw_per_chip": 1.0})
+    capacity = pd.DataFrame({"system": "s", "quarter": Q, "site": "main", "chips": chips})
+    dem = pd.DataFrame({"model": "m", "quarter": Q, "m_output_per_hour": [demand_at_list],
+                        "value_usd_per_m_output": list_price,
+                        "unmet_penalty_usd_per_m_output": 0.0})
+    st = pd.DataFrame({"model": "m", "quarter": "2026Q1", "step": np.arange(quantity.shape[1]),
+                       "m_output_per_hour": quantity[0], "value_usd_per_m_output": value[0]})
+    result = solve_allocation(AllocationProblem(options=options, capacity=capacity, demand=dem,
+                                                demand_steps=st))
+    return float(result.service["served_m_output_per_hour"].iloc[0]), result
+
+
+def test_slices_sum_to_the_demand_at_list_and_are_worth_more_at_higher_prices():
+    q, v = value_slices(np.array([100.0]), np.array([10.0]), np.array([12.0]), np.array([-1.0]),
+                        steps=8)
+    assert q.sum() == pytest.approx(100.0)
+    assert (np.diff(v[0]) > 0).all() and v[0, 0] == pytest.approx(12.0 * 2 ** (1 / 4))
+    # e = -1: D(p) = 100 x 10 / p; the top slice holds D(160) = 6.25 M at 16 x list
+    assert q[0, -1] == pytest.approx(6.25) and v[0, -1] == pytest.approx(12.0 * 16)
+
+
+def test_clearing_price_by_hand():
+    # e = -1, list $10, 100 M demanded: serving 50 M clears at $20; 100 M at the list price
+    assert clearing_price(np.array([50.0, 100.0, 0.0]), np.full(3, 100.0), np.full(3, 10.0),
+                          np.full(3, -1.0)).tolist()[:2] == [20.0, 10.0]
+    assert np.isnan(clearing_price(np.array([0.0]), np.array([100.0]), np.array([10.0]),
+                                   np.array([-1.0]))[0])
+    assert demand_at_price(100.0, 20.0, 10.0, -0.5) == pytest.approx(100 / 2 ** 0.5)
+
+
+def test_a_single_system_shortage_clears_at_the_hand_computed_price():
+    # 50 chips serve 50 of the 100 M/h demanded at $10: with e = -1 the price that sells
+    # exactly 50 is $20, a step edge of the default grid (10 x 16^(2/8)), so the LP serves 50
+    served, result = one_system(50.0, 100.0, 10.0, -1.0)
+    assert served == pytest.approx(50.0)
+    assert clearing_price(np.array([served]), np.array([100.0]), np.array([10.0]),
+                          np.array([-1.0]))[0] == pytest.approx(20.0)
+    # one more chip serves one more M of the marginal slice, worth 10 x sqrt(2 x 2^0.5) - $1
+    shadow = result.utilisation["shadow_price_usd_per_chip_hour"].iloc[0]
+    assert shadow == pytest.approx(10 * np.sqrt(2 ** 0.5 * 2) - 1.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("chips", [10.0, 30.0, 60.0, 200.0])
+def test_a_higher_list_price_never_serves_more_of_a_lone_model(chips):
+    served = [one_system(chips, demand_at_price(100.0, p, 10.0, -1.2), p, -1.2)[0]
+              for p in (5.0, 10.0, 20.0, 40.0)]
+    assert all(b <= a + 1e-9 for a, b in zip(served, served[1:]))
+
+
+def test_the_staircase_converges_to_the_curve():
+    # ample capacity, $40 per M to serve: welfare is maximal serving everyone who pays >= $40,
+    # D(40) = 100 x (40 / 10)^-1 = 25 M/h; finer steps approach it
+    errors = [abs(one_system(1000.0, 100.0, 10.0, -1.0, usd_per_chip_hour=40.0 * (1 + 1e-9),
+                             steps=n)[0] - 25.0) for n in (3, 9, 27, 81)]
+    assert errors == sorted(errors, reverse=True) and errors[-1] < 0.02 * 25.0
+
+
+def test_elasticity_zero_changes_nothing():
+    base = load_scenario(None)
+    zero = load_scenario(None, ["demand.flagship.elasticity=0"])
+    assert zero.input_sha256 == base.input_sha256
+    a, b = make_plan(base), make_plan(zero)
+    pd.testing.assert_frame_equal(a.economics, b.economics)
+    pd.testing.assert_frame_equal(a.pnl, b.pnl)
+
+
+def test_an_elastic_plan_reports_clearing_prices_and_revenue_at_them():
+    plan = make_plan(load_scenario(None, ["demand.flagship.elasticity=-1"]))
+    e = plan.economics
+    flag = e[e["model"] == "flagship"]
+    # list $75 in 2025Q1 = the reference: demand is the forecast; $25 from 2025Q4 triples it
+    first = flag.iloc[0]
+    assert first["demand_output_tokens_per_day"] == first["forecast_output_tokens_per_day"]
+    cut = flag[flag["quarter"] == "2026Q1"].iloc[0]
+    assert cut["demand_output_tokens_per_day"] == pytest.approx(
+        3 * cut["forecast_output_tokens_per_day"])
+    full = flag[flag["unmet_output_tokens_per_day"] == 0]
+    assert (full["clearing_price_usd_per_m_output"] == full["list_usd_per_m_output"]).all()
+    short = flag[flag["unmet_output_tokens_per_day"] > 0]
+    assert len(short) and (short["clearing_price_usd_per_m_output"]
+                           > short["list_usd_per_m_output"]).all()
+    assert e[e["model"] == "mythos-class"]["clearing_price_usd_per_m_output"].isna().all()
+    assert (plan.pnl["revenue_at_clearing_usd"] >= plan.pnl["revenue_usd"] - 1e-6).all()
+
+
+def invoke(args):
+    return CliRunner().invoke(main, args)
+
+
+def test_bad_elasticities_are_input_errors(tmp_path):
+    res = invoke(["run", "--set", "demand.free-tier.elasticity=-1"])
+    assert res.exit_code == 2 and "needs a list output price > 0" in res.output
+    res = invoke(["run", "--set", "demand.flagship.elasticity=0.5"])
+    assert res.exit_code == 2 and "demand.flagship.elasticity" in res.output
+    res = invoke(["run", "--set", "demand.flagship.elasticity=-1", "--integer"])
+    assert res.exit_code == 2 and "LP only" in res.output
+
+
+def test_price_command_curve_json_and_errors(tmp_path):
+    args = ["price", "--set", "demand.flagship.elasticity=-1", "--model", "flagship",
+            "--quarter", "2027Q1", "--prices", "150,300", "--json"]
+    res = invoke(args)
+    assert res.exit_code == 0, res.output
+    points = pd.DataFrame(json.loads(res.output)["points"])
+    assert points["price_usd_per_m_output"].tolist() == [150.0, 300.0]
+    # unit elasticity: fully served, revenue does not depend on the price
+    assert (points["served_fraction"] == 1).all()
+    assert points["revenue_usd"].iloc[0] == pytest.approx(points["revenue_usd"].iloc[1])
+    assert (points["model_profit_usd"] == points["revenue_usd"] - points["serving_cost_usd"]).all()
+    plot = tmp_path / "p.svg"
+    res = invoke(["price", "--model", "flagship", "--prices", "20,40", "--plot", str(plot)])
+    assert res.exit_code == 0 and plot.exists() and "most model profit at $40/M" in res.output
+    assert invoke(["price", "--model", "flagship", "--prices", "0,10"]).exit_code == 2
+    assert invoke(["price", "--model", "nope"]).exit_code == 2
+    assert invoke(["price", "--model", "flagship", "--quarter", "2031Q1"]).exit_code == 2
+
+
+def test_solver_checks_the_steps():
+    options = pd.DataFrame({"model": "m", "system": "s", "quarter": Q, "site": "main",
+                            "m_output_per_chip_hour": 1.0, "usd_per_chip_hour": 1.0,
+                            "replica_chips": 1, "kw_per_chip": 1.0})
+    capacity = pd.DataFrame({"system": "s", "quarter": Q, "site": "main", "chips": 5.0})
+    dem = pd.DataFrame({"model": "m", "quarter": Q, "m_output_per_hour": [10.0],
+                        "value_usd_per_m_output": 1.0, "unmet_penalty_usd_per_m_output": 0.0})
+    steps = pd.DataFrame({"model": "m", "quarter": "2026Q1", "step": [0, 1],
+                          "m_output_per_hour": [4.0, 5.0], "value_usd_per_m_output": 2.0})
+    with pytest.raises(ValueError, match="must sum to their demand row"):
+        AllocationProblem(options=options, capacity=capacity, demand=dem, demand_steps=steps)
+    ok = AllocationProblem(options=options, capacity=capacity, demand=dem,
+                           demand_steps=steps.assign(m_output_per_hour=[5.0, 5.0]))
+    with pytest.raises(ValueError, match="integer='off'"):
+        solve_allocation(ok, SolveOptions(integer="round"))
+    from solver.indexing import index_problem
+    from solver.reusable import ReusableProblem
+    with pytest.raises(ValueError, match="demand steps"):
+        ReusableProblem(index_problem(ok))
+
+
+def test_elastic_flag_adds_the_assumed_tier_elasticities_at_list_reference():
+    loaded = load_scenario(None, elastic=True)
+    d = loaded.scenario.demand
+    assert (d["flagship"].elasticity, d["mythos-class"].elasticity, d["free-tier"].elasticity) \
+        == (-1.0, -0.5, 0.0)
+    assert d["flagship"].reference_price_usd_per_m_output == "list"
+    e = make_plan(loaded).economics
+    # the forecast is the demand at each quarter's list price: nothing moves at list prices
+    assert (e["demand_output_tokens_per_day"] == e["forecast_output_tokens_per_day"]).all()
+    # a scenario's own elasticity wins over the tier's
+    own = load_scenario(None, ["demand.flagship.elasticity=-0.2"], elastic=True)
+    assert own.scenario.demand["flagship"].elasticity == -0.2
+
+
+def test_a_price_override_moves_list_referenced_demand_along_the_curve():
+    loaded = load_scenario(None, elastic=True)
+    base = make_plan(loaded).economics
+    dear = make_plan(loaded, price_override=("mythos-class", None, 100.0, None)).economics
+    q = (base["model"] == "mythos-class") & (base["quarter"] == "2027Q1")
+    # list $50 in 2027Q1; at $100 demand is (100 / 50)^-0.5 of the forecast
+    assert dear.loc[q, "demand_output_tokens_per_day"].iloc[0] == pytest.approx(
+        base.loc[q, "demand_output_tokens_per_day"].iloc[0] / 2 ** 0.5)
+
+
+def test_sweep_refuses_price_responsive_demand():
+    res = invoke(["sweep", "--set", "demand.flagship.elasticity=-1", "--samples", "2"])
+    assert res.exit_code == 2 and "price-responsive demand" in res.output
