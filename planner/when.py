@@ -200,6 +200,8 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         "price_usd_per_m_output": d["price_usd_per_m_output"],
         "revenue_usd_per_m_output": revenue,
         "margin": achieved_margin, "lowest_price_output_usd_per_m": lowest_price})
+    if "clearing_price_usd_per_m_output" in e.columns:  # price-responsive demand
+        table["clearing_price_usd_per_m_output"] = e["clearing_price_usd_per_m_output"]
     if per_task is not None:
         table = pd.concat([table, per_task], axis=1)
     table["ok"] = ok
@@ -294,5 +296,7 @@ def terminal_view(table: pd.DataFrame, per_task: bool) -> pd.DataFrame:
                      "revenue": table["revenue_usd_per_m_output"],
                      "margin": _percent(table["margin"]),
                      "lowest_out": table["lowest_price_output_usd_per_m"]})
+    if "clearing_price_usd_per_m_output" in table.columns:
+        view["clearing_out"] = table["clearing_price_usd_per_m_output"]
     view.update({"binding": table["binding"], "systems": table["systems"]})
     return pd.DataFrame(view)

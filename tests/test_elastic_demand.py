@@ -188,3 +188,14 @@ def test_a_price_override_moves_list_referenced_demand_along_the_curve():
 def test_sweep_refuses_price_responsive_demand():
     res = invoke(["sweep", "--set", "demand.flagship.elasticity=-1", "--samples", "2"])
     assert res.exit_code == 2 and "price-responsive demand" in res.output
+
+
+def test_when_reports_the_clearing_price_at_the_asked_price():
+    res = invoke(["when", "--elastic", "--model", "mythos-class", "--price-output", "40",
+                  "--json"])
+    assert res.exit_code == 0, res.output
+    q = pd.DataFrame(json.loads(res.output)["quarters"]).dropna(subset=["served_fraction"])
+    full = q[q["served_fraction"] >= 1 - 1e-9]
+    short = q[q["served_fraction"] < 1 - 1e-9]
+    assert (full["clearing_price_usd_per_m_output"] == 40.0).all()
+    assert len(short) and (short["clearing_price_usd_per_m_output"] > 40.0).all()
