@@ -119,8 +119,18 @@ def priced_per_task(loaded: Loaded, model: str, task: str, price: float) -> Load
             "input": prices.input * f, "output": prices.output * f,
             "cached_input": None if prices.cached_input is None else prices.cached_input * f})
 
+    pinned = {}
+    if d.elasticity < 0:  # the curve stays where the scenario put it: its reference is kept
+        if d.reference_price_usd_per_m_output == "list":
+            raise InputError([Problem("--price-per-task", None, model, "its demand is price-"
+                                      "responsive around each quarter's list price, which a "
+                                      "price per task rescales; use --price-output, or set "
+                                      f"demand.{model}.reference_price_usd_per_m_output to a "
+                                      "number")])
+        pinned = {"reference_price_usd_per_m_output":
+                  d.reference_price_usd_per_m_output or d.price_usd_per_m.output}
     demand = d.model_copy(update={
-        "price_usd_per_m": scaled(d.price_usd_per_m),
+        **pinned, "price_usd_per_m": scaled(d.price_usd_per_m),
         "price_changes": {q: scaled(p) for q, p in d.price_changes.items()}})
     scenario = s.model_copy(update={"demand": {**s.demand, model: demand}})
     return replace(loaded, scenario=scenario)

@@ -199,3 +199,13 @@ def test_when_reports_the_clearing_price_at_the_asked_price():
     short = q[q["served_fraction"] < 1 - 1e-9]
     assert (full["clearing_price_usd_per_m_output"] == 40.0).all()
     assert len(short) and (short["clearing_price_usd_per_m_output"] > 40.0).all()
+
+
+def test_a_price_per_task_keeps_the_curve_where_the_scenario_put_it():
+    res = invoke(["when", "--elastic", "--model", "mythos-class", "--per-task", "coding-agent",
+                  "--price-per-task", "1"])
+    assert res.exit_code == 2 and "reference_price_usd_per_m_output to a number" in res.output
+    from planner.when import priced_per_task
+    loaded = load_scenario(None, ["demand.mythos-class.elasticity=-0.5"])
+    priced = priced_per_task(loaded, "mythos-class", "coding-agent", 1.0)
+    assert priced.scenario.demand["mythos-class"].reference_price_usd_per_m_output == 125.0
