@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cliutil import ELASTIC_OPTION, SCENARIO_ARG, SET_OPTION, PlotFile, reports_errors
+from planner.cliutil import (ELASTIC_OPTION, SCENARIO_ARG, SET_OPTION, PlotFile, quarters_option,
+                             reports_errors)
 
 
 def _prices(ctx, param, value):
@@ -53,7 +54,6 @@ def price(scenario, overrides, allow_extends, model, quarter, prices, as_json, p
     from planner.progress import Stages
     from planner.scenario import load_scenario
     from planner.tables import format_table, json_text, to_records
-    from planner.cliutil import quarters_option
     from planner.when import check_model
 
     loaded = load_scenario(scenario, overrides, allow_extends, elastic=elastic)
@@ -61,9 +61,8 @@ def price(scenario, overrides, allow_extends, model, quarter, prices, as_json, p
     q = quarters_option(loaded.scenario, [quarter])[0] if quarter else None
     grid = prices if prices is not None else list(price_grid(loaded, model, q))
     with Stages(len(grid), quiet) as stage:
-        def step():
-            stage.bar.update(1)
-        curve = price_curve(loaded, model, grid, str(q) if q else None, on_point=step)
+        curve = price_curve(loaded, model, grid, str(q) if q else None,
+                            on_point=lambda: stage.bar.update(1))
     scope = str(q) if q else (f"{loaded.scenario.horizon.start}-"
                               f"{loaded.scenario.horizon.end}")
     if plot_file:

@@ -17,18 +17,17 @@ from planner.errors import InputError, Problem
 from planner.plan import make_plan
 from planner.pnl import DAYS_PER_QUARTER, HOURS_PER_QUARTER
 from planner.scenario import Loaded
+from planner.timeline import model_demand
 
 DEFAULT_FACTORS = 2.0 ** np.arange(-2.0, 2.5, 0.5)  # list / 4 ... list x 4, nine points
 
 
 def price_grid(loaded: Loaded, model: str, quarter=None) -> np.ndarray:
-    """Default prices: the model's list output price (in ``quarter``, else its first) x 1/4..4."""
-    d = loaded.scenario.demand[model]
-    listed = d.price_usd_per_m.output
-    if quarter is not None:
-        for q, prices in sorted(d.price_changes.items(), key=lambda kv: kv[0].index):
-            if q <= quarter:
-                listed = prices.output
+    """Default prices: the model's list output price in ``quarter`` (else in the horizon's
+    first quarter) x 1/4..4."""
+    s = loaded.scenario
+    at = quarter if quarter is not None else s.horizon.start
+    listed = float(model_demand(s, model, np.array([at.index]))["price_output"][0])
     if listed <= 0:
         raise InputError([Problem("--model", None, model, "has a list output price of 0, so "
                                   "there is no default price grid; give --prices")])
@@ -38,7 +37,7 @@ def price_grid(loaded: Loaded, model: str, quarter=None) -> np.ndarray:
 def price_curve(loaded: Loaded, model: str, prices, quarter: str | None = None,
                 on_point=None) -> pd.DataFrame:
     """One row per price: demand, served, revenue, serving cost, model and fleet profit in
-    the horizon (or in ``quarter``), and the quarters in which the model is fully served."""
+    the horizon (or in ``quarter``); ``on_point()`` is called after each plan (progress)."""
     rows = []
     for price in prices:
         plan = make_plan(loaded, price_override=(model, None, float(price), None))
@@ -62,9 +61,3 @@ def price_curve(loaded: Loaded, model: str, prices, quarter: str | None = None,
             on_point()
     return pd.DataFrame(rows)
 
-
-def check_prices(prices) -> None:
-    bad = [p for p in prices if not (np.isfinite(p) and p > 0)]
-    if bad or not len(prices):
-        raise InputError([Problem("--prices", None, "", "needs one or more prices > 0 "
-                                  "separated by commas, e.g. --prices 10,25,50")])

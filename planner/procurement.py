@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from fleets.costs import committed_usd_per_chip_hour
-from planner.costcore.efficiency import infer_family
 from fleets.procurement import purchase_slots
+from planner.costcore.efficiency import infer_family
 from planner.pnl import HOURS_PER_QUARTER
 from planner.quarters import Quarter
 from planner.schema import Scenario, System
@@ -178,13 +178,16 @@ def orders_added(with_model: pd.DataFrame, without_model: pd.DataFrame) -> pd.Da
 NVIDIA_FAMILIES = ("ampere", "hopper", "blackwell", "rubin")
 
 
-def nvl72_class_share(fleet: pd.DataFrame, systems: dict, quarter: str) -> float:
-    """Share of the chips available in ``quarter`` that stand in NVL72-class systems."""
-    f = fleet[fleet["quarter"] == quarter]
-    rack = f["system"].map(lambda k: infer_family(systems[k]) in NVIDIA_FAMILIES
-                           and systems[k].chips_per_domain >= 72)
-    total = float(f["available_chips"].sum())
-    return float(f.loc[rack.astype(bool), "available_chips"].sum()) / total if total else 0.0
+def nvl72_class_share(fleet: pd.DataFrame, systems: dict) -> pd.Series:
+    """Per quarter, the share of available chips that stand in NVL72-class systems (0 in a
+    quarter without available chips)."""
+    rack = {k: infer_family(s) in NVIDIA_FAMILIES and s.chips_per_domain >= 72
+            for k, s in systems.items()}
+    chips = fleet["available_chips"]
+    by_quarter = pd.DataFrame({"rack": chips.where(fleet["system"].map(rack), 0.0),
+                               "total": chips}).groupby(fleet["quarter"], sort=True).sum()
+    total = by_quarter["total"]
+    return (by_quarter["rack"] / total.where(total > 0)).fillna(0.0)
 
 
 def purchases_view(purchases: pd.DataFrame) -> pd.DataFrame:

@@ -71,7 +71,6 @@ class WhenAnswer:
                    if self.purchases is not None else {})}
 
 
-
 def check_model(loaded: Loaded, model: str) -> None:
     s = loaded.scenario
     if model not in s.models:
@@ -233,8 +232,8 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         systems = loaded.scenario.systems
         share_of_rack = pd.DataFrame({
             "quarter": quarters,
-            "with_model": [nvl72_class_share(plan.fleet, systems, q) for q in quarters],
-            "without_model": [nvl72_class_share(base.fleet, systems, q) for q in quarters]})
+            "with_model": nvl72_class_share(plan.fleet, systems).reindex(quarters).to_numpy(),
+            "without_model": nvl72_class_share(base.fleet, systems).reindex(quarters).to_numpy()})
     return WhenAnswer(model, price_output, price_input, price_cached, margin, share, earliest,
                       reason, table, task, price_per_task,
                       quarters[first_i] if first_i >= 0 else None, plan.purchases, added,

@@ -109,9 +109,11 @@ def test_nvl72_class_share_counts_nvidia_racks_of_72_or_more():
                                      "kyber-nvl144", "h100-hgx8"],
                           "quarter": ["2027Q1"] * 4 + ["2027Q2"],
                           "available_chips": [300.0, 100.0, 500.0, 100.0, 7.0]})
-    assert nvl72_class_share(fleet, systems, "2027Q1") == pytest.approx(0.2)
-    assert nvl72_class_share(fleet, systems, "2027Q2") == 0.0
-    assert nvl72_class_share(fleet, systems, "2028Q1") == 0.0  # no chips at all
+    fleet = pd.concat([fleet, pd.DataFrame({"system": ["gb200-nvl72"], "quarter": ["2028Q1"],
+                                            "available_chips": [0.0]})])
+    share = nvl72_class_share(fleet, systems)
+    assert share.to_dict() == pytest.approx({"2027Q1": 0.2, "2027Q2": 0.0,
+                                             "2028Q1": 0.0})  # 2028Q1: no chips at all
 
 
 GB300 = "procurement:\n  systems:\n    gb300-nvl72:\n"
