@@ -111,6 +111,15 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
                                   "there is nothing to plan; add demand.<model> with "
                                   "output_tokens_per_day and price_usd_per_m (`planner cost` "
                                   "needs none)")])
+    settings = scenario.solver
+    elastic = is_elastic(scenario)
+    if elastic and (integer or settings.integer) != "off":
+        from planner.errors import InputError, Problem
+
+        raise InputError([Problem("--integer", None, "demand.*.elasticity",
+                                  "price-responsive demand is planned as an LP only (the whole-"
+                                  "replica modes value unmet demand at one price); drop "
+                                  "--integer/--exact or set every elasticity to 0")])
     quarters = horizon_quarters(scenario)
     table, fleet = cost_table(loaded, quarters)
     costs = table.table
@@ -118,7 +127,6 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     scenario_list = demand["price_usd_per_m_output"].to_numpy(dtype=float)
     if price_override:
         demand = override_prices(demand, scenario, *price_override)
-    elastic = is_elastic(scenario)
     if elastic:
         demand = elastic_demand(demand, scenario, scenario_list)
     if without_model:
@@ -146,14 +154,6 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
         purchases=slots,
         budget=procurement.budget_table(scenario, quarters) if slots is not None else None,
         demand_steps=demand_steps(demand) if elastic else None)
-    settings = scenario.solver
-    if elastic and (integer or settings.integer) != "off":
-        from planner.errors import InputError, Problem
-
-        raise InputError([Problem("--integer", None, "demand.*.elasticity",
-                                  "price-responsive demand is planned as an LP only (the whole-"
-                                  "replica modes value unmet demand at one price); drop "
-                                  "--integer/--exact or set every elasticity to 0")])
     span_warnings = check_problem(problem)  # LP coefficients spanning > 1e8: into provenance
     try:
         result = solve_allocation(problem, SolveOptions(
