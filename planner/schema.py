@@ -16,6 +16,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -311,6 +312,17 @@ class Demand(Section):
         "'list': the forecast is what is demanded at each quarter's list price (with "
         "price_changes), so only a price other than the scenario's (`planner when`, "
         "`planner price`) or a shortage moves demand along the curve.")
+
+    @field_validator("reference_price_usd_per_m_output", mode="before")
+    @classmethod
+    def _price_or_list(cls, value):
+        if value is None or value == "list":
+            return value
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not 0 < value < float("inf")):
+            raise ValueError(f"expected a finite price > 0 ($ per M output tokens) or 'list', got "
+                             f"{value!r}")
+        return value
 
     @model_validator(mode="after")
     def _elastic_needs_a_price(self):

@@ -117,6 +117,10 @@ def test_bad_elasticities_are_input_errors(tmp_path):
     assert res.exit_code == 2 and "needs a list output price > 0" in res.output
     res = invoke(["run", "--set", "demand.flagship.elasticity=0.5"])
     assert res.exit_code == 2 and "demand.flagship.elasticity" in res.output
+    for bad in ("0", ".inf", "cheap"):
+        res = invoke(["run", "--set", "demand.flagship.elasticity=-1", "--set",
+                      f"demand.flagship.reference_price_usd_per_m_output={bad}"])
+        assert res.exit_code == 2 and "expected a finite price > 0" in res.output, bad
     res = invoke(["run", "--set", "demand.flagship.elasticity=-1", "--integer"])
     assert res.exit_code == 2 and "LP only" in res.output
 
