@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from planner.scenario import load_scenario  # noqa: E402
+from planner.scenario.loaded import load_scenario  # noqa: E402
 from planner.sweep.engine import STAGES  # noqa: E402
 from planner.sweep.run import run_sweep  # noqa: E402
 from planner.sweep.spec import spec_from_scenario  # noqa: E402

@@ -16,16 +16,6 @@ def installed_chips(delivery_quarters: np.ndarray, delivery_chips: np.ndarray,
     return (np.asarray(delivery_chips, dtype=float)[:, None] * in_service).sum(axis=0)
 
 
-def step_values(point_quarters: np.ndarray, values: np.ndarray, quarters: np.ndarray,
-                before: float = 0.0) -> np.ndarray:
-    """A step function: each value holds from its quarter until the next point."""
-    order = np.argsort(point_quarters)
-    points = np.asarray(point_quarters, dtype=np.int64)[order]
-    vals = np.asarray(values, dtype=float)[order]
-    pos = np.searchsorted(points, np.asarray(quarters, dtype=np.int64), side="right") - 1
-    return np.where(pos >= 0, vals[np.clip(pos, 0, None)] if len(vals) else before, before)
-
-
 def available_chips(installed: np.ndarray, reserved_fraction: np.ndarray) -> np.ndarray:
     """Chips left for inference after training/RL reservations."""
     return installed * (1.0 - reserved_fraction)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fleets.capacity import step_values
+from common.quarters import step_values
 
 
 def purchase_slots(horizon: np.ndarray, max_points: np.ndarray, max_chips: np.ndarray,

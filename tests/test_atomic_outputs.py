@@ -12,10 +12,10 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-import planner.runfiles as runfiles
-from planner.cli import main
+import planner.output.files as runfiles
+from planner.cli.main import main
 from planner.errors import InputError, RunError
-from planner.outputs import MARKER, MARKER_TEXT, atomic_directory
+from planner.output.atomic import MARKER, MARKER_TEXT, atomic_directory
 
 
 def invoke(*args):

@@ -16,10 +16,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from planner import yamlload
-from planner.cli import main
+from planner.cli.main import main
 from planner.errors import InputError
-from planner.scenario import load_scenario
+from planner.scenario import yamlload
+from planner.scenario.loaded import load_scenario
 
 BAD = os.path.join(os.path.dirname(__file__), "bad_inputs")
 with open(os.path.join(BAD, "expected.yaml"), encoding="utf-8") as _handle:

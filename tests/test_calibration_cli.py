@@ -6,7 +6,7 @@ import yaml
 from click.testing import CliRunner
 
 from planner.calibration.points import COLUMNS
-from planner.cli import main
+from planner.cli.main import main
 
 RUN = CliRunner()
 HEADER = ",".join(COLUMNS)

@@ -2,7 +2,7 @@
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 
 
 @pytest.mark.parametrize("args", [

@@ -3,11 +3,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from planner.cli import main
-from planner.compose import merge
+from planner.cli.main import main
 from planner.errors import InputError
-from planner.scenario import load_scenario
-from planner.yamlload import load_yaml_text
+from planner.scenario.compose import merge
+from planner.scenario.loaded import load_scenario
+from planner.scenario.yamlload import load_yaml_text
 
 
 def test_merge_child_wins_and_null_removes():
@@ -94,8 +94,8 @@ def test_set_quoted_key_with_dots():
 
 
 def test_embedded_default_parses_the_same_with_the_fast_loader():
-    from planner.compose import default_part_texts
-    from planner.yamlload import load_yaml_text
+    from planner.scenario.compose import default_part_texts
+    from planner.scenario.yamlload import load_yaml_text
 
     for name, text in default_part_texts():
         slow, fast = load_yaml_text(text, name), load_yaml_text(text, name, trusted=True)

@@ -1,5 +1,6 @@
 """Inferred model shapes and inferred hardware families (hand-checked values)."""
-from planner import schema
+from demand.schema import Model
+from fleets.schema import System
 from planner.costcore.architecture import inferred_shape, inferred_warning, model_shape
 from planner.costcore.efficiency import infer_family
 
@@ -14,7 +15,7 @@ def test_shape_scales_with_cube_root_of_active():
 
 
 def _model(**arch):
-    return schema.Model(tier="t", total_params_b=296, active_params_b=296, weight_bits=8,
+    return Model(tier="t", total_params_b=296, active_params_b=296, weight_bits=8,
                         kv_bytes_per_token=1000, slo={"min_output_tokens_per_s": 10,
                                                       "max_ttft_s": 10},
                         workload={"input_tokens": 1000, "output_tokens": 100, "cache_hit": 0},
@@ -32,7 +33,7 @@ def _system(vendor=None, **chip):
     base = dict(bf16_tflops=1000, fp8_tflops=2000, hbm_gb=192, hbm_tbps=8.0,
                 scaleup_gbps=900, scaleout_gbps=400, power_kw=1.0)
     base.update(chip)
-    return schema.System(vendor=vendor, chips_per_domain=8, chip=base, usd_per_chip_hour=3.0,
+    return System(vendor=vendor, chips_per_domain=8, chip=base, usd_per_chip_hour=3.0,
                          available_from="2025Q1")
 
 

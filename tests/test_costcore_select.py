@@ -2,10 +2,9 @@
 import numpy as np
 import pandas as pd
 
-from planner import schema
-from planner.costcore import UNITS, evaluate, evaluate_grid, cheapest, examples, pareto
-from planner.costcore.select import COLUMNS, _NAN_WHEN_NO_FIT
-from planner.quarters import Quarter
+from common.quarters import Quarter
+from planner.costcore import UNITS, cheapest, evaluate, evaluate_grid, examples, pareto
+from planner.costcore.select import _NAN_WHEN_NO_FIT, COLUMNS
 
 # replicas of up to 144 H100 nodes, so that the 10T model fits on both systems
 SYSTEMS = {"h100-8": examples.h100_8().model_copy(update={"max_replica_domains": 144}),

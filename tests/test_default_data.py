@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner.quarters import Quarter
-from planner.schema import Scenario
+from common.quarters import Quarter
+from planner.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 import solver
-from planner.cli import main
-from planner.scenario import load_scenario
+from planner.cli.main import main
+from planner.scenario.loaded import load_scenario
 
 SHORTAGE = ("--set", "demand.small-dense.output_tokens_per_day.2026Q1=1e12")
 
@@ -70,7 +70,7 @@ def test_identical_across_processes_and_hash_seeds(small_path, tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"seed{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-c", "from planner.cli import main; main()", "run",
+        subprocess.run([sys.executable, "-c", "from planner.cli.main import main; main()", "run",
                         small_path, *SHORTAGE, "--out", str(out), "-q"],
                        check=True, env=env, capture_output=True, timeout=120)
         outputs.append(files_of(out))

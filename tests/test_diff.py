@@ -4,10 +4,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.review.inputs import input_changes, key_path
 from planner.review.render import cell, value_text
-from planner.yamlload import Located
+from planner.scenario.yamlload import Located
 
 RUN = CliRunner()
 

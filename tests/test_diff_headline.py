@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
-from planner.pnl import HOURS_PER_QUARTER
+from planner.cli.main import main
 from planner.report.findings import DAYS_PER_QUARTER
 from planner.review.headline import chip_changes
+from planner.run.pnl import HOURS_PER_QUARTER
 
 RUN = CliRunner()
 MORE_CHIPS = ("--set", "fleet.rack.deliveries.2026Q3=1200")   # 800 -> 1200 rack chips

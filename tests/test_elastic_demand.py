@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from demand.elasticity import clearing_price, demand_at_price, value_slices
-from planner.cli import main
-from planner.plan import make_plan
-from planner.scenario import load_scenario
+from planner.cli.main import main
+from planner.run.plan import make_plan
+from planner.scenario.loaded import load_scenario
 from solver import AllocationProblem, SolveOptions, solve_allocation
 
 Q = ["2026Q1"]
@@ -209,7 +209,7 @@ def test_a_price_per_task_keeps_the_curve_where_the_scenario_put_it():
     res = invoke(["when", "--elastic", "--model", "mythos-class", "--per-task", "coding-agent",
                   "--price-per-task", "1"])
     assert res.exit_code == 2 and "reference_price_usd_per_m_output to a number" in res.output
-    from planner.when import priced_per_task
+    from planner.queries.when import priced_per_task
     loaded = load_scenario(None, ["demand.mythos-class.elasticity=-0.5"])
     priced = priced_per_task(loaded, "mythos-class", "coding-agent", 1.0)
     assert priced.scenario.demand["mythos-class"].reference_price_usd_per_m_output == 125.0

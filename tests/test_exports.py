@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.cli.main import main
 from planner.errors import InputError
-from planner.cli import main
-from planner.exports import check_formats, describe, workbook
+from planner.output.exports import check_formats, describe, workbook
 
 RUN = CliRunner()
 

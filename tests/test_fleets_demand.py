@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from common.quarters import step_values
 from demand.forecast import interpolate_volume, m_tokens_per_hour, revenue_usd_per_m_output
-from fleets.capacity import available_chips, installed_chips, step_values
+from fleets.capacity import available_chips, installed_chips
 from fleets.costs import capital_recovery_factor, owned_usd_per_chip_hour
 
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.cli import main
+from planner.cli.main import main
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "small.yaml")
 BUDGET_S = float(os.environ.get("FUZZ_SECONDS", "6"))

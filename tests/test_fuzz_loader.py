@@ -1,6 +1,6 @@
 """Fuzzing the scenario loader: mutated scenario files and --set values, driven by hypothesis.
 
-The target is ``planner.scenario.load_scenario`` (read, parse, compose, validate, check). The
+The target is ``planner.scenario.loaded.load_scenario`` (read, parse, compose, validate, check). The
 only acceptable failure is ``InputError`` (a clean validation error, exit code 2) whose
 problems are each one line; any other exception, a hang or a multi-line message is a bug.
 
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.scenario import load_scenario
+from planner.scenario.loaded import load_scenario
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "small.yaml")
 BUDGET_S = float(os.environ.get("FUZZ_SECONDS", "6"))       # per target

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
-from planner.headline import headline, headline_lines
-from planner.pnl import HOURS_PER_QUARTER
-from planner.tables import format_fitted
+from planner.cli.main import main
+from planner.output.tables import format_fitted
+from planner.run.headline import headline, headline_lines
+from planner.run.pnl import HOURS_PER_QUARTER
 
 
 def _frames():

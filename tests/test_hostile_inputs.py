@@ -7,9 +7,9 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
-from planner.scenario import load_scenario
-from planner.yamlload import dump_yaml, load_yaml_text
+from planner.cli.main import main
+from planner.scenario.loaded import load_scenario
+from planner.scenario.yamlload import dump_yaml, load_yaml_text
 
 
 def invoke(*args: str):
@@ -166,7 +166,7 @@ def test_allow_extends_is_documented_on_every_scenario_command():
 
 
 def test_task_families_are_capped(tmp_path, small_path):
-    from planner.schema import MAX_TASK_FAMILIES
+    from demand.schema import MAX_TASK_FAMILIES
 
     (tmp_path / "small.yaml").write_text(open(small_path).read())
     families = "".join(f"      t{i}: {{input_tokens: 10, output_tokens: 5}}\n"

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
-from planner.numerics import MAX_SPAN, coefficient_spans, span_warnings
-from planner.plan import make_plan
-from planner.scenario import load_scenario
+from planner.cli.main import main
+from planner.run.numerics import MAX_SPAN, coefficient_spans, span_warnings
+from planner.run.plan import make_plan
+from planner.scenario.loaded import load_scenario
 
 BIG_PENALTY = "demand.big-moe.unmet_penalty_usd_per_m_output=1e12"
 

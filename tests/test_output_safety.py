@@ -9,11 +9,11 @@ import signal
 import pytest
 from click.testing import CliRunner
 
-import planner.runfiles as runfiles
-from planner.cli import main
+import planner.output.files as runfiles
+from planner.cli.main import main
 from planner.errors import InputError, RunError
-from planner.outputs import MARKER, atomic_directory
-from planner.tables import json_text
+from planner.output.atomic import MARKER, atomic_directory
+from planner.output.tables import json_text
 
 
 def invoke(*args):

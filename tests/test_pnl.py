@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from planner.pnl import HOURS_PER_QUARTER, fleet_pnl
+from planner.run.pnl import HOURS_PER_QUARTER, fleet_pnl
 
 
 def _inputs():
@@ -54,8 +54,8 @@ def test_quarter_without_revenue_has_no_margin():
 
 def test_free_tier_earns_no_revenue_but_is_served_at_its_imputed_value():
     """Default scenario: the free tier's list price is 0; its imputed value keeps it served."""
-    from planner.plan import make_plan
-    from planner.scenario import load_scenario
+    from planner.run.plan import make_plan
+    from planner.scenario.loaded import load_scenario
 
     plan = make_plan(load_scenario(None))
     e = plan.economics[plan.economics["model"] == "free-tier"]
@@ -71,8 +71,8 @@ def test_free_tier_earns_no_revenue_but_is_served_at_its_imputed_value():
 
 def test_rounding_is_not_reported_as_unmet_demand():
     """Unmet tokens are a shortage (more than 1e-9 of demand), never the vertex's rounding."""
-    from planner.plan import make_plan
-    from planner.scenario import load_scenario
+    from planner.run.plan import make_plan
+    from planner.scenario.loaded import load_scenario
 
     e = make_plan(load_scenario(None)).economics
     short = e[e["unmet_output_tokens_per_day"] > 0]

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
-from planner.plan import make_plan
-from planner.procurement import nvl72_class_share, orders_added, slots_table
-from planner.scenario import load_scenario
+from planner.cli.main import main
+from planner.run.plan import make_plan
+from planner.run.procurement import nvl72_class_share, orders_added, slots_table
+from planner.scenario.loaded import load_scenario
 
 
 def invoke(args):
@@ -35,7 +35,7 @@ def test_buy_adds_the_embedded_vendor_allocations():
 
 
 def _quarters(loaded):
-    from planner.timeline import horizon_quarters
+    from planner.scenario.horizon import horizon_quarters
     return horizon_quarters(loaded.scenario)
 
 

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner.plan import cost_table, make_plan, solver_options
-from planner.scenario import load_scenario
-from planner.timeline import demand_table, horizon_quarters
+from demand.timeline import demand_table
+from planner.run.plan import cost_table, make_plan, solver_options
+from planner.scenario.horizon import horizon_quarters
+from planner.scenario.loaded import load_scenario
 from solver import SolveOptions, solve_allocation
 from solver.synthetic import random_problem
 

@@ -1,7 +1,8 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from planner.quarters import Quarter, quarter_range
+from common.quarters import Quarter, quarter_range
 
 
 def test_parse_and_format():

@@ -1,7 +1,7 @@
 """The README's scenario example is a working scenario."""
 import os
 
-from planner.scenario import load_scenario
+from planner.scenario.loaded import load_scenario
 
 README = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
 

@@ -7,10 +7,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
+from planner.output.atomic import MARKER
 from planner.report import findings
 from planner.report.rundata import read_run
-from planner.outputs import MARKER
 
 RUN = CliRunner()
 HOSTILE_MODEL = "<script>alert('m')</script>|`x`"

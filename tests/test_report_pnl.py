@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.errors import InputError
-from planner.pnl import HOURS_PER_QUARTER
 from planner.plots import idle_share
 from planner.report import build_report
 from planner.report.pnl_section import pnl_finding
 from planner.report.rundata import read_run
+from planner.run.pnl import HOURS_PER_QUARTER
 
 RUN = CliRunner()
 

@@ -1,7 +1,7 @@
 """Stage progress (tqdm) goes to a terminal's stderr only, and --quiet silences it."""
 import io
 
-from planner.progress import Stages
+from planner.output.progress import Stages
 
 
 class Terminal(io.StringIO):

@@ -10,7 +10,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 
 RUN = CliRunner()
 

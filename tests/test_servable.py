@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from planner.servable import first_and_sustained
+from planner.queries.servable import first_and_sustained
 
 
 @pytest.mark.parametrize("ok, demand, first, sustained", [

@@ -5,11 +5,12 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.costcore import evaluate, examples
-from planner.sizing import STEPS_PER_DECADE, SizeQuery, size, synthetic_model
+from planner.queries.sizing import STEPS_PER_DECADE, SizeQuery, size, synthetic_model
 
 RUN = CliRunner()
 BOUNDS = ["prefill_bound_active_params", "memory_bound_active_params",

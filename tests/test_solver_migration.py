@@ -61,8 +61,8 @@ def test_rejects_a_bad_migration_cost():
 
 
 def test_default_plan_moves_fewer_chips_with_the_penalty():
-    from planner.plan import make_plan
-    from planner.scenario import load_scenario
+    from planner.run.plan import make_plan
+    from planner.scenario.loaded import load_scenario
 
     free = make_plan(load_scenario(None, ["economics.migration_penalty_usd_per_chip=0"]))
     priced = make_plan(load_scenario(None))

@@ -4,15 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demand.timeline import demand_arrays, demand_table
+from fleets.timeline import fleet_arrays, fleet_table
 from planner.costcore import load_efficiency_table
-from planner.plan import cost_table, make_plan
-from planner.scenario import Loaded, load_scenario
+from planner.run.plan import cost_table, make_plan
+from planner.scenario.horizon import horizon_quarters
+from planner.scenario.loaded import Loaded, load_scenario
+from planner.scenario.yamlload import Located
 from planner.sweep.apply import apply_values, validate_sample
 from planner.sweep.engine import Engine, SweepJob
 from planner.sweep.spec import Input, SweepSpec, base_data
-from planner.sweep.tables import demand_arrays, fleet_arrays, physics
-from planner.timeline import demand_table, fleet_table, horizon_quarters
-from planner.yamlload import Located
+from planner.sweep.tables import physics
 
 
 @pytest.fixture(scope="module")
@@ -136,12 +138,12 @@ def test_failed_sample_is_returned_not_raised(default):
 
 
 def test_demand_arrays_follow_growth_after_the_last_point():
-    """The sweep reads demand through planner.timeline, so later demand features follow."""
+    """The sweep reads demand through demand.timeline, so later demand features follow."""
     import numpy as np
 
-    from planner.scenario import load_scenario
-    from planner.sweep.tables import demand_arrays
-    from planner.timeline import demand_table, horizon_quarters
+    from demand.timeline import demand_arrays, demand_table
+    from planner.scenario.horizon import horizon_quarters
+    from planner.scenario.loaded import load_scenario
 
     s = load_scenario(None, ["demand.flagship.growth_per_year=0.5"]).scenario
     quarters = horizon_quarters(s)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.errors import RunError
-from planner.plan import make_plan
-from planner.scenario import load_scenario
+from planner.run.plan import make_plan
+from planner.scenario.loaded import load_scenario
 from planner.sweep.aggregate import quantile_table, tornado_table, when_table
 from planner.sweep.run import run_sweep
 from planner.sweep.spec import spec_from_scenario
@@ -232,7 +232,7 @@ def test_cli_dask_address(loaded, serial):
     payload = json.loads(out.stdout)
     assert payload["execution"]["executor"] == "dask" and payload["ok"] == serial.n
     assert payload["quantiles"] == json.loads(json.dumps(
-        __import__("planner.tables", fromlist=["to_records"]).to_records(quantile_table(serial))))
+        __import__("planner.output.tables", fromlist=["to_records"]).to_records(quantile_table(serial))))
 
 
 def test_dask_without_the_extra_is_a_clear_usage_error(loaded, monkeypatch):

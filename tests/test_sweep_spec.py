@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
+from common.quarters import Quarter
 from planner.errors import InputError
-from planner.quarters import Quarter
-from planner.scenario import load_scenario
+from planner.scenario.loaded import load_scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.sample import draw, sample_values
 from planner.sweep.spec import SweepSpec, base_data, spec_from_scenario, spec_from_vary

@@ -5,11 +5,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.errors import InputError
-from planner.plan import make_plan
-from planner.scenario import load_scenario
-from planner.tasks import per_task_economics, task_quarters
+from planner.queries.tasks import per_task_economics, task_quarters
+from planner.run.plan import make_plan
+from planner.scenario.loaded import load_scenario
 
 RUN = CliRunner()
 TASKS = {

@@ -2,9 +2,9 @@
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 from planner.errors import InputError
-from planner.scenario import load_scenario
+from planner.scenario.loaded import load_scenario
 
 HEAD = "name: t\nextends: small.yaml\nhorizon: {start: 2026Q1, end: 2026Q4}\n"
 

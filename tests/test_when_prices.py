@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import main
+from planner.cli.main import main
 
 CACHED = ["--set", "demand.big-moe.price_usd_per_m.cached_input=0.3"]  # list: input 3, cached 0.3
 

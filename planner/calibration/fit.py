@@ -23,7 +23,8 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from planner import schema
+from demand.schema import Model
+from fleets.schema import System
 from planner.calibration import params
 from planner.calibration.points import CalibrationPoint
 from planner.calibration.predict import Predictor
@@ -32,7 +33,7 @@ from planner.costcore.efficiency import EfficiencyTable, infer_family
 INFEASIBLE_RESIDUAL = 10.0  # ln error charged to a point no configuration can serve
 
 
-def family_of(point: CalibrationPoint, systems: Mapping[str, schema.System]) -> str:
+def family_of(point: CalibrationPoint, systems: Mapping[str, System]) -> str:
     return infer_family(systems[point.system])
 
 
@@ -69,8 +70,8 @@ def _objective(pred: Predictor, measured: np.ndarray, x0: np.ndarray):
     return residuals
 
 
-def fit_family(family: str, points: Sequence[CalibrationPoint], models: Mapping[str, schema.Model],
-               systems: Mapping[str, schema.System]) -> FamilyFit:
+def fit_family(family: str, points: Sequence[CalibrationPoint], models: Mapping[str, Model],
+               systems: Mapping[str, System]) -> FamilyFit:
     """Fit one family on ``points`` (all of that family); no points -> textbook values."""
     start = params.TEXTBOOK.get(family, params.TEXTBOOK["generic"])
     if not points:
@@ -93,8 +94,8 @@ def _by_family(points: Sequence[CalibrationPoint], systems) -> dict[str, list[Ca
     return dict(sorted(out.items()))
 
 
-def fit(points: Sequence[CalibrationPoint], models: Mapping[str, schema.Model],
-        systems: Mapping[str, schema.System]) -> dict[str, FamilyFit]:
+def fit(points: Sequence[CalibrationPoint], models: Mapping[str, Model],
+        systems: Mapping[str, System]) -> dict[str, FamilyFit]:
     """Fit every family that has used points; {family: FamilyFit}, sorted by family."""
     return {f: fit_family(f, pts, models, systems)
             for f, pts in _by_family(points, systems).items()}
@@ -109,8 +110,8 @@ def predict(points: Sequence[CalibrationPoint], models, systems, table: Efficien
     return Predictor(points, models, systems)(table)
 
 
-def cross_validate(points: Sequence[CalibrationPoint], models: Mapping[str, schema.Model],
-                   systems: Mapping[str, schema.System], by: str = "point") -> np.ndarray:
+def cross_validate(points: Sequence[CalibrationPoint], models: Mapping[str, Model],
+                   systems: Mapping[str, System], by: str = "point") -> np.ndarray:
     """Held-out predictions (tokens/s per GPU in each point's basis), NaN for unused points.
 
     ``by``: ``point`` (leave one point out) or ``source`` (leave one source out).

@@ -40,7 +40,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from planner import schema
+from demand.schema import Model, Slo, Workload
+from fleets.schema import System
 from planner.calibration.points import CalibrationPoint
 from planner.costcore import physics
 from planner.costcore.architecture import model_shape
@@ -50,22 +51,22 @@ from planner.costcore.efficiency import EfficiencyTable, infer_family
 BATCH_GRID = tuple(float(x) for x in np.unique(np.round(np.geomspace(1, 16384, 161), 6)))
 
 
-def load_catalog() -> tuple[dict[str, schema.Model], dict[str, schema.System]]:
+def load_catalog() -> tuple[dict[str, Model], dict[str, System]]:
     """The project's model and system catalogs (the embedded default scenario)."""
-    from planner.scenario import load_scenario
+    from planner.scenario.loaded import load_scenario
 
     scenario = load_scenario().scenario
     return dict(scenario.models), dict(scenario.systems)
 
 
-def point_model(point: CalibrationPoint, model: schema.Model) -> schema.Model:
+def point_model(point: CalibrationPoint, model: Model) -> Model:
     """The catalog model at the point's precision and workload (no cache, no speed target)."""
-    workload = schema.Workload(input_tokens=point.isl, output_tokens=point.osl, cache_hit=0.0)
-    slo = schema.Slo(min_output_tokens_per_s=1e-6, max_ttft_s=1e9)
+    workload = Workload(input_tokens=point.isl, output_tokens=point.osl, cache_hit=0.0)
+    slo = Slo(min_output_tokens_per_s=1e-6, max_ttft_s=1e9)
     return model.model_copy(update=dict(weight_bits=point.weight_bits, workload=workload, slo=slo))
 
 
-def replica_limit(point: CalibrationPoint, system: schema.System) -> int:
+def replica_limit(point: CalibrationPoint, system: System) -> int:
     """Largest replica a best-of / max-throughput point may use."""
     if point.max_replica_chips is not None:
         return point.max_replica_chips
@@ -114,8 +115,8 @@ class Predictor:
     directly, so the fit can vary them without rebuilding anything.
     """
 
-    def __init__(self, points: Sequence[CalibrationPoint], models: Mapping[str, schema.Model],
-                 systems: Mapping[str, schema.System], batch_grid: Sequence[float] = BATCH_GRID):
+    def __init__(self, points: Sequence[CalibrationPoint], models: Mapping[str, Model],
+                 systems: Mapping[str, System], batch_grid: Sequence[float] = BATCH_GRID):
         self.points = list(points)
         self.system_names = sorted({p.system for p in self.points})
         self.systems = {name: systems[name] for name in self.system_names}

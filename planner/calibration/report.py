@@ -321,7 +321,7 @@ def summary_lines(cal: Calibration) -> list[str]:
 
 
 def text_report(cal: Calibration) -> str:
-    from planner.tables import format_table
+    from planner.output.tables import format_table
 
     view = cal.frame[["id", "model", "system", "kind", "measured", "predicted", "ratio",
                       "loo_ratio", "replica_chips", "batch", "used"]].rename(
@@ -346,7 +346,7 @@ def families_frame(table: EfficiencyTable, names: Sequence[str]) -> pd.DataFrame
 
 
 def json_report(cal: Calibration) -> dict:
-    from planner.tables import to_records
+    from planner.output.tables import to_records
 
     def clean(s):
         if s is None:

@@ -7,12 +7,13 @@ from typing import Mapping, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from planner import schema
+from common.quarters import Quarter
+from demand.schema import Model
+from fleets.schema import System
 from planner.costcore import physics, select
 from planner.costcore.architecture import model_shape
 from planner.costcore.arrays import model_arrays, system_arrays
 from planner.costcore.efficiency import EfficiencyTable
-from planner.quarters import Quarter
 
 QuarterLike = Union[Quarter, str]
 
@@ -49,7 +50,7 @@ def _cost_matrix(usd_per_chip_hour, systems: Sequence[str], quarters: Sequence[s
     return arr
 
 
-def evaluate(models: Mapping[str, schema.Model], systems: Mapping[str, schema.System],
+def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
              quarters: Sequence[QuarterLike], usd_per_chip_hour,
              serving_efficiency=None, efficiency_table: Optional[EfficiencyTable] = None,
              replica_chips: Sequence[float] = physics.DEFAULT_REPLICA_CHIPS,

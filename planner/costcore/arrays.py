@@ -13,7 +13,8 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from planner import schema
+from demand.schema import Model
+from fleets.schema import System
 from planner.costcore.architecture import model_shape
 from planner.costcore.efficiency import EfficiencyTable, infer_family, load_efficiency_table
 
@@ -114,7 +115,7 @@ class SystemArrays:
         return len(self.names)
 
 
-def model_arrays(models: Mapping[str, schema.Model]) -> ModelArrays:
+def model_arrays(models: Mapping[str, Model]) -> ModelArrays:
     """Fill :class:`ModelArrays` from schema models, in the mapping's order."""
     items = list(models.items())
     shapes = {name: model_shape(m) for name, m in items}
@@ -142,7 +143,7 @@ def model_arrays(models: Mapping[str, schema.Model]) -> ModelArrays:
     )
 
 
-def system_arrays(systems: Mapping[str, schema.System],
+def system_arrays(systems: Mapping[str, System],
                   efficiency_table: Optional[EfficiencyTable] = None) -> SystemArrays:
     """Fill :class:`SystemArrays` from schema systems, in the mapping's order.
 

@@ -3,24 +3,22 @@
 "Servable at list price and target margin" in a quarter means: the model has demand, and the
 run's plan (every model sold at its list price) serves at least 99.9 % of it with a gross
 margin at least the target. "From Q" means from Q on through the horizon's end (every later
-quarter with demand is servable too, planner.servable); a first servable quarter that does not
+quarter with demand is servable too, planner.queries.servable); a first servable quarter that does not
 last is named apart. That is what `planner when --model M --price-output <list price>`
 answers; it needs no re-plan because the run already prices every model at its list price.
 A quarter that fails names the first check that fails, by the one cascade of
-planner.servable (as `planner when`): no system, cost too high, not enough capacity, margin
+planner.queries.servable (as `planner when`): no system, cost too high, not enough capacity, margin
 too low.
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from planner.pnl import DAYS_PER_QUARTER
-from planner.quarters import Quarter
-from planner.servable import SERVED_SHARE, first_and_sustained
-from planner.servable import quarter_status as servable_status
-
+from common.quarters import Quarter
+from planner.queries.servable import SERVED_SHARE, first_and_sustained
+from planner.queries.servable import quarter_status as servable_status
+from planner.run.pnl import DAYS_PER_QUARTER
 
 
 def quarter_status(row: pd.Series, target_margin: float) -> str:

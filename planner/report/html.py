@@ -7,10 +7,10 @@ import math
 
 import pandas as pd
 
+from planner.output.tables import _cell
 from planner.report import assets, findings
 from planner.report.figures import Figure
 from planner.report.rundata import RunData
-from planner.tables import _cell
 
 # Column kinds: how a value is shown; data-v always holds the raw number for sorting.
 PCT, NUM, TEXT = "pct", "num", "text"

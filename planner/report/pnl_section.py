@@ -1,6 +1,6 @@
 """The report's Fleet P&L: a per-quarter table in $B, its key finding, and its two figures.
 
-The numbers are summary.json's ``fleet_pnl`` as `planner run` computed it (planner.pnl);
+The numbers are summary.json's ``fleet_pnl`` as `planner run` computed it (planner.run.pnl);
 older summaries have none, and the section then says so. The idle-capacity heatmap comes
 from the utilisation table, which every run has.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.output.tables import _cell
 from planner.report.figures import Figure
 from planner.report.rundata import RunData
-from planner.tables import _cell
 
 MISSING = ("This run's summary.json has no fleet_pnl (it was written before the fleet P&L "
            "existed); rerun <code>planner run --out DIR</code> to get it.")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.tables import FORMULA_STARTS, write_csv
+from planner.output.tables import FORMULA_STARTS, write_csv
 
 SUMMARY = "summary.json"
 PARETO = "pareto.csv"
@@ -148,7 +148,7 @@ def _provenance_problems(path: str, provenance: dict) -> list[Problem]:
 
 def _key_problem(frame: pd.DataFrame, keys: list[str]) -> str | None:
     """Why ``frame`` is not one record per key (a tampered or hand-edited file), or None."""
-    from planner.quarters import Quarter
+    from common.quarters import Quarter
 
     for text in frame["quarter"].unique():
         try:
@@ -194,7 +194,7 @@ def _read_pareto(path: str) -> pd.DataFrame | None:
 
 def pareto_frame(plan) -> pd.DataFrame:
     """Frontiers of each served model on each system with chips at the horizon's last quarter."""
-    from planner.plan import cost_table
+    from planner.run.plan import cost_table
 
     loaded = plan.loaded
     scenario = loaded.scenario

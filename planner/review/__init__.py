@@ -40,8 +40,8 @@ def _outcome(plan) -> Outcome:
 def scenario_diff(base: str, proposed: str, overrides=(), thresholds: Thresholds = Thresholds(),
                   stages=None, allow_extends: tuple[str, ...] = ()) -> ScenarioDiff:
     """Compare two scenario files; ``overrides`` (--set) apply to the proposed side."""
-    from planner.plan import make_plan
-    from planner.scenario import load_scenario
+    from planner.run.plan import make_plan
+    from planner.scenario.loaded import load_scenario
 
     stage = stages or (lambda name: _Null())
     loaded, problems = [], []

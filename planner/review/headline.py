@@ -1,11 +1,11 @@
 """The headline of a scenario diff: horizon totals and last-quarter chips, base -> proposed.
 
 * unmet output tokens over the horizon: sum over model-quarters of unmet tokens/day x days;
-* revenue and operating profit over the horizon: sums of the plan's fleet P&L (planner.pnl);
+* revenue and operating profit over the horizon: sums of the plan's fleet P&L (planner.run.pnl);
 * installed and available chips per system at each side's last quarter, for the systems whose
   count changed (a system missing on one side has no chips there);
 * when either side has a procurement section: chips bought and their capex over the horizon
-  (planner.procurement; a side without the section buys nothing), and chips bought per system.
+  (planner.run.procurement; a side without the section buys nothing), and chips bought per system.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from planner.pnl import DAYS_PER_QUARTER
+from planner.run.pnl import DAYS_PER_QUARTER
 
 TOTALS = ("unmet_output_tokens", "revenue_usd", "operating_profit_usd")
 CHIPS = ("installed_chips", "available_chips")

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 
+from planner.output.tables import _cell, to_records
 from planner.report.findings import is_missing
 from planner.review import ScenarioDiff
-from planner.tables import _cell, to_records
 
 MAX_ROWS = 30
 NONE = "—"

@@ -13,8 +13,8 @@ from typing import Sequence
 import numpy as np
 import pydantic
 
-from planner.quarters import Quarter
-from planner.schema import Scenario
+from common.quarters import Quarter
+from planner.scenario.schema import Scenario
 from planner.sweep.spec import Input
 
 
@@ -87,8 +87,8 @@ def _each(node: object, fn):
 
 def validate_sample(data: dict, check_semantics: bool) -> Scenario:
     """The validated scenario of a sample, or SampleError naming every problem."""
-    from planner.validate import _problem  # the schema's user-facing messages
-    from planner.yamlload import Located
+    from planner.scenario.validate import _problem  # the schema's user-facing messages
+    from planner.scenario.yamlload import Located
 
     try:
         scenario = Scenario.model_validate(data)
@@ -96,7 +96,7 @@ def validate_sample(data: dict, check_semantics: bool) -> Scenario:
         where = Located(data)
         raise SampleError("; ".join(_message(_problem(where, e)) for e in exc.errors())) from None
     if check_semantics:
-        from planner.checks import semantic_problems
+        from planner.scenario.checks import semantic_problems
 
         problems = semantic_problems(scenario, Located(data))
         if problems:

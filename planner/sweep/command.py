@@ -10,8 +10,8 @@ def sweep_command(scenario: str | None, overrides, allow_extends, varies, sample
                   seed: int | None,
                   workers: int | None, dask: str | None, focus: str | None, out_dir: str | None,
                   force: bool, as_json: bool, quiet: bool) -> None:
-    from planner.scenario import load_scenario
-    from planner.tables import json_text
+    from planner.output.tables import json_text
+    from planner.scenario.loaded import load_scenario
     from planner.sweep.report import Summary
     from planner.sweep.run import run_sweep
     from planner.sweep.spec import spec_from_scenario, spec_from_vary
@@ -49,7 +49,7 @@ def sweep_command(scenario: str | None, overrides, allow_extends, varies, sample
         raise InputError([Problem("--model", None, focus,
                                   f"no demand series for this model{hint}")])
     if out_dir is not None:  # refuse a bad destination before the work, not after
-        from planner.outputs import check_destination
+        from planner.output.atomic import check_destination
 
         check_destination(out_dir, force, loaded.doc.files())
     if loaded.scenario.solver.integer != "off" and not quiet:

@@ -1,4 +1,4 @@
-"""Key outputs of one sample per (model, quarter), as :func:`planner.economics.economics_table`
+"""Key outputs of one sample per (model, quarter), as :func:`planner.run.economics.economics_table`
 computes them, on arrays; and the sample's ``when`` quarter per model.
 
 * served_fraction = served / demand (NaN with no demand: nothing to serve), margin likewise
@@ -8,7 +8,7 @@ computes them, on arrays; and the sample's ``when`` quarter per model.
 * when: the first quarter from which, in every quarter with demand through the horizon's end,
   served_fraction >= ``WHEN_SHARE`` and the gross margin at list price >= the target margin
   (for a model without list revenue, a free tier, only the served fraction counts); -1 when
-  no quarter of the horizon qualifies (planner.servable).
+  no quarter of the horizon qualifies (planner.queries.servable).
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.servable import SERVED_SHARE, first_and_sustained
+from planner.queries.servable import SERVED_SHARE, first_and_sustained
 from planner.sweep.lp import Solved
-from planner.sweep.tables import DemandArrays
+from demand.timeline import DemandArrays
 
 WHEN_SHARE = SERVED_SHARE
 _SERVED_EPS = 1e-12  # as economics_table: below this a model-quarter counts as not served

@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from demand.timeline import demand_arrays
+from fleets.timeline import fleet_arrays, power_caps
 from planner.costcore.efficiency import EfficiencyTable
-from planner.plan import SITE, migration_usd_per_chip_hour
-from planner.schema import Scenario
+from planner.run.plan import migration_usd_per_chip_hour
+from planner.scenario.horizon import horizon_quarters
+from planner.scenario.schema import Scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.econ import SampleEconomics, sample_economics
 from planner.sweep.lp import Layout, LpCache, PowerRows, indexed_problem
 from planner.sweep.spec import SweepSpec
-from planner.sweep.tables import demand_arrays, fleet_arrays, physics
-from planner.timeline import horizon_quarters, power_caps
+from planner.sweep.tables import physics
 
 # System fields that only set the price of a chip-hour, not what a chip can do.
 _COST_FIELDS = ("usd_per_chip_hour", "capex", "name", "vendor", "status", "source", "notes")
@@ -124,7 +126,7 @@ class Engine:
         m, s = ids // (S * Q), ids // Q % S
         out = phys.output_tokens_per_s_per_chip.reshape(-1)[ids]
         inp = phys.input_tokens_per_s_per_chip.reshape(-1)[ids]
-        # as planner.plan.solver_options: throughput per chip-hour sized for the peak hour
+        # as planner.run.plan.solver_options: throughput per chip-hour sized for the peak hour
         chip_s_per_output = 1.0 / out + demand.input_per_output[m] / inp
         tput = 3600.0 / chip_s_per_output / 1e6 / demand.peak_to_average[m]
         ix = indexed_problem(
@@ -132,7 +134,7 @@ class Engine:
             np.round(phys.replica_chips.reshape(-1)[ids]).astype(int).astype(float),
             fleet.kw_per_chip[s], avail.reshape(-1), demand.m_output_per_hour.reshape(-1),
             demand.value.reshape(-1), demand.penalty.reshape(-1),
-            np.repeat(demand.min_served_fraction, Q), self._power(scenario),
+            np.repeat(demand.min_served_fraction, Q), self._power(scenario, fleet.sites),
             migration_usd_per_chip_hour(scenario))
         solved = self.lps.solve(ix, ids)
         timings["lp_build_s"], timings["lp_solve_s"] = solved.build_s, solved.solve_s
@@ -143,11 +145,11 @@ class Engine:
                                             scenario.economics.target_margin)
         lap("economics_s")
 
-    def _power(self, scenario: Scenario) -> PowerRows | None:
-        """The sample's site power caps as LP rows (None without caps)."""
+    def _power(self, scenario: Scenario, sites: tuple[str, ...]) -> PowerRows | None:
+        """The sample's site power caps as LP rows (None without caps); ``sites[s]``: the
+        site of system s."""
         if not any(site.power_mw for site in scenario.sites.values()):
             return None
-        sites = tuple(scenario.fleet[k].site if k in scenario.fleet else SITE for k in self.systems)
         return PowerRows.of(power_caps(scenario, self.qlist), sites, self.quarters)
 
     def _same_physics(self, data: dict) -> bool:

@@ -1,6 +1,6 @@
 """The allocation LP of one sample, built once per structure and re-used between samples.
 
-``planner.plan.make_plan`` goes through the solver's DataFrame interface (checks, sorting,
+``planner.run.plan.make_plan`` goes through the solver's DataFrame interface (checks, sorting,
 merges); a sweep builds the solver's :class:`~solver.indexing.IndexedProblem` directly in the
 same sorted key order, so the LP is the one ``make_plan`` would solve for that scenario.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.plan import SITE
+from fleets.timeline import SITE
 from solver import IndexedProblem, ReusableProblem, structure_key
 
 CACHE_SIZE = 8
@@ -120,7 +120,7 @@ class PowerRows:
     @classmethod
     def of(cls, caps: pd.DataFrame | None, sites: tuple[str, ...], quarters: tuple[str, ...]
            ) -> "PowerRows | None":
-        """From ``planner.timeline.power_caps``; ``sites[s]`` is system s's site."""
+        """From ``fleets.timeline.power_caps``; ``sites[s]`` is system s's site."""
         if caps is None or len(caps) == 0:
             return None
         caps = caps.sort_values(["site", "quarter"], kind="stable").reset_index(drop=True)

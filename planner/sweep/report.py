@@ -6,11 +6,11 @@ import os
 import numpy as np
 import pandas as pd
 
-from planner.sweep.aggregate import (MIN_TORNADO_SAMPLES, SweepResult, detail_table,
-                                     failure_table, focus_model, quantile_table, sample_table,
-                                     tornado_table, when_table)
+from planner.output.tables import format_table, json_text, to_records, write_csv
+from planner.sweep.aggregate import (MIN_TORNADO_SAMPLES, SweepResult, detail_table, failure_table,
+                                     focus_model, quantile_table, sample_table, tornado_table,
+                                     when_table)
 from planner.sweep.econ import WHEN_SHARE
-from planner.tables import format_table, json_text, to_records, write_csv
 
 TORNADO_BARS = 10
 MAX_DETAIL_ROWS = 2_000_000  # sample_economics.csv (sample x model x quarter) up to this size
@@ -129,7 +129,7 @@ class Summary:
     # ------------------------------------------------------------------------- files
     def write(self, out_dir: str, force: bool = False, inputs: tuple[str, ...] = ()) -> list[str]:
         """Write the result directory atomically; return the file names."""
-        from planner.outputs import atomic_directory
+        from planner.output.atomic import atomic_directory
 
         files = {
             "samples.csv": sample_table(self.result),

@@ -5,12 +5,12 @@ import hashlib
 import pickle
 
 from planner.errors import RunError
-from planner.scenario import Loaded
+from planner.scenario.horizon import horizon_quarters
+from planner.scenario.loaded import Loaded
 from planner.sweep.aggregate import SweepResult, combine
 from planner.sweep.engine import SweepJob
 from planner.sweep.execute import run_job
 from planner.sweep.spec import SweepSpec, base_data
-from planner.timeline import horizon_quarters
 
 
 def make_job(loaded: Loaded, spec: SweepSpec) -> SweepJob:

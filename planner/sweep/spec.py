@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import yaml
 
-from planner.compose import _KEY_PART, _split_assignment  # the --set path syntax, kept in one place
+from common.quarters import Quarter
 from planner.errors import InputError, Problem
-from planner.quarters import Quarter
-from planner.scenario import Loaded
-from planner.schema import Distribution
-from planner.yamlload import _Loader
+from planner.scenario.compose import (_KEY_PART,  # the --set path syntax, kept in one place
+                                      _split_assignment)
+from planner.scenario.loaded import Loaded
+from planner.scenario.schema import Distribution
+from planner.scenario.yamlload import _Loader
 
 VARY_SECTIONS = ("systems", "fleet", "models", "demand", "economics")
 OPERATIONS = ("set", "multiply", "add", "slip_quarters")

@@ -1,0 +1,1 @@
+"""The shared leaf under the domain packages: quarters and the strict schema base."""

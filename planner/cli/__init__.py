@@ -1,0 +1,1 @@
+"""The command line: the click group (:mod:`.main`) and one module per family of commands."""

@@ -1,0 +1,1 @@
+"""Questions asked of plans: when, per-task economics, sizing, price curves, servable."""

@@ -1,0 +1,1 @@
+"""The planning run: inputs -> allocation -> economics -> P&L, headline and warnings."""

@@ -1,0 +1,274 @@
+"""Scenario composition: the one precedence chain default -> extends -> file -> --set.
+
+``extends`` names the embedded ``default`` or paths relative to the file (a list is merged
+in order). Merging is deep; the child wins; a ``null`` in the child removes the key.
+"""
+from __future__ import annotations
+
+import os
+import re
+from importlib import resources
+
+import demand
+import fleets
+from common.quarters import Quarter
+from planner.errors import InputError, Problem
+from planner.scenario.yamlload import (MAX_DEPTH, Located, Path, YamlSyntaxError, load_yaml_file,
+                                       load_yaml_text, load_yaml_value)
+
+# The embedded default scenario: the scenario frame (horizon, economics), then each domain
+# package's own default data, merged in this order.
+DEFAULT_PARTS = (("planner", "data/default.yaml"),) \
+    + tuple(("fleets", name) for name in fleets.DEFAULT_FILES) \
+    + tuple(("demand", name) for name in demand.DEFAULT_FILES)
+DEFAULT_NAME = "default"
+# Vendor allocations `--buy` adds to a scenario without a `procurement` section.
+PROCUREMENT_PART = ("fleets", fleets.PROCUREMENT_FILE)
+# Price elasticities per tier `--elastic` adds to demand series without one.
+ELASTICITY_PART = ("demand", demand.ELASTICITY_FILE)
+
+
+def _part_text(pkg: str, rel: str) -> str:
+    return resources.files(pkg).joinpath(rel).read_text("utf-8")
+
+
+def default_part_texts() -> list[tuple[str, str]]:
+    """(shown name, YAML text) of each embedded default file, in merge order."""
+    return [(f"<default>/{pkg}/{rel}", _part_text(pkg, rel)) for pkg, rel in DEFAULT_PARTS]
+
+
+def load_default() -> Located:
+    """The embedded default scenario as one located document."""
+    merged = Located({})
+    for shown, text in default_part_texts():
+        merged = merge(merged, load_yaml_text(text, shown, trusted=True))
+    return merged
+
+
+def merge(base: Located, child: Located) -> Located:
+    """Deep-merge ``child`` over ``base``: child wins, ``null`` removes, lines follow values."""
+
+    def walk(into: dict, over: dict) -> dict:
+        # `2026q1` over a parent's `2026Q1` replaces it, in its place
+        renames = _quarter_renames(into, over)
+        out = {renames.get(k, k): v for k, v in into.items()} if renames else dict(into)
+        for key, value in over.items():
+            if value is None:
+                out.pop(key, None)
+            elif isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = walk(out[key], value)
+            else:
+                out[key] = value
+        return out
+
+    data = walk(base.data, child.data)
+    lines = {}
+    for path in _paths(data, ()):
+        where = child.lines.get(path) or base.lines.get(path)
+        if where:
+            lines[path] = where
+    return Located(data, lines, base.problems + child.problems)
+
+
+def _quarter_renames(into: dict, over: dict) -> dict:
+    """Keys of ``into`` that ``over`` names as the same quarter spelt otherwise -> ``over``'s
+    spelling (in one pass over each mapping: no quadratic scan of large mappings)."""
+    def quarters(mapping: dict) -> dict:
+        return {Quarter.parse(k): k for k in mapping
+                if isinstance(k, str) and _QUARTERISH.match(k)}
+
+    theirs = quarters(into)
+    if not theirs:
+        return {}
+    renames = {}
+    for quarter, key in quarters(over).items():
+        old = theirs.get(quarter)
+        if old is not None and old != key and old not in over:
+            renames[old] = key
+    return renames
+
+
+_QUARTERISH = re.compile(r"^\s*\d{4}\s*[Qq][1-4]\s*$")
+
+
+def _paths(value: object, path: Path):
+    yield path
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _paths(sub, path + (key,))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _paths(sub, path + (str(i),))
+
+
+MAX_EXTENDS_DEPTH = 32  # files extending files; a real chain has two or three
+
+
+def load_chain(path: str, seen: tuple[str, ...] = (), roots: tuple[str, ...] = ()) -> Located:
+    """Load ``path`` with everything it extends, recursively (cycles are input errors).
+
+    ``extends`` may name only files inside ``roots`` (real paths: the scenario's own folder
+    first, then folders allowed by --allow-extends; absolute paths only inside the latter):
+    a scenario under review cannot pull in, and so print, other files.
+    """
+    real = os.path.realpath(path)
+    roots = roots or (os.path.dirname(real),)
+    doc = load_yaml_file(path)
+    parents = doc.data.get("extends")
+    if parents is None:
+        return doc
+    file, line = doc.where(("extends",))
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) and p.strip() for p in parents):
+        got = doc.data.get("extends")
+        shown = f"'{got}'" if isinstance(got, str) else "a list holding other values" \
+            if isinstance(got, list) else repr(got) if not isinstance(got, dict) else "a mapping"
+        raise InputError([Problem(file, line, "extends", "must be `default`, a relative path, or "
+                                  f"a list of them, got {shown}")])
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise InputError([Problem(file, line, "extends", f"more than {MAX_EXTENDS_DEPTH} files "
+                                  "extend one another; shorten the chain")])
+    base = Located({})
+    for parent in parents:
+        if parent == DEFAULT_NAME:
+            base = merge(base, load_default())
+            continue
+        target = os.path.join(os.path.dirname(path), parent)
+        # confinement is checked first, so that the answer never tells whether a path exists
+        allowed = roots[1:] if os.path.isabs(parent) else roots  # absolute: --allow-extends only
+        if not _inside(os.path.realpath(target), allowed):
+            kind = "an absolute path" if os.path.isabs(parent) else "outside the scenario's folder"
+            raise InputError([Problem(file, line, "extends", f"'{parent}' is {kind}; extends "
+                                      "names files in the folder of the scenario given (or "
+                                      "below it); allow another folder with --allow-extends DIR")])
+        if os.path.lexists(target) and not os.path.exists(target):
+            raise InputError([Problem(file, line, "extends", f"'{parent}' is a broken symbolic "
+                                      "link or a loop of links; point it at a scenario file")])
+        if not os.path.exists(target):
+            raise InputError([Problem(file, line, "extends", f"'{parent}' not found next to {path}; "
+                                      "give `default` or a path relative to this file")])
+        if not os.path.isfile(target):
+            raise InputError([Problem(file, line, "extends", f"'{parent}' is not a file (a "
+                                      "directory?); give a scenario file")])
+        if os.path.realpath(target) in seen + (real,):
+            chain = " -> ".join(os.path.basename(p) for p in seen + (real, os.path.realpath(target)))
+            raise InputError([Problem(file, line, "extends", f"extends cycle: {chain}; "
+                                      "remove one link")])
+        base = merge(base, load_chain(target, seen + (real,), roots))
+    return merge(base, doc)
+
+
+def _inside(real: str, roots: tuple[str, ...]) -> bool:
+    return any(os.path.commonpath([real, root]) == root for root in roots)
+
+
+_KEY_PART = re.compile(r'"[^"]*"|[^.]+')
+
+
+def _split_assignment(text: str) -> tuple[str, str, str]:
+    """Split ``path=value`` at the first ``=`` outside double quotes."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "=" and not quoted:
+            return text[:i], "=", text[i + 1:]
+    return text, "", ""
+
+
+def apply_overrides(doc: Located, overrides: list[str]) -> Located:
+    """Apply ``path.to.key=value`` overrides (values parsed as YAML) on top of ``doc``.
+
+    A key holding dots is quoted: ``models."llama-3.1-70b".layers=80``. Values follow the
+    same rules as files (no tags, bounded size); text that is not YAML is taken as text.
+    """
+    problems = []
+    for number, text in enumerate(overrides, start=1):
+        key, sep, raw = _split_assignment(text)
+        keys = _key_path(key)
+        if not sep or keys is None:
+            problems.append(Problem("--set", number, key, f"'{text}' is not path.to.key=value"))
+            continue
+        if len(keys) > MAX_DEPTH:
+            problems.append(Problem("--set", number, ".".join(keys[:3]) + ".…",
+                                    f"key path is {len(keys)} levels deep; a scenario nests at "
+                                    f"most {MAX_DEPTH} levels"))
+            continue
+        if keys == ("extends",):
+            problems.append(Problem("--set", number, key, "`extends` cannot be set from the "
+                                    "command line; edit the scenario file"))
+            continue
+        try:
+            value = load_yaml_value(raw, "--set", number, keys) if raw.strip() else ""
+        except YamlSyntaxError:
+            value = raw
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        nested: object = value
+        for k in reversed(keys):
+            nested = {k: nested}
+        override = Located(nested, {keys[:i]: ("--set", number) for i in range(1, len(keys) + 1)})
+        doc = merge(doc, override)
+    if problems:
+        raise InputError(problems)
+    return doc
+
+
+def _key_path(key: str) -> tuple[str, ...] | None:
+    """``a."b.c".d`` -> ("a", "b.c", "d"); None when a part is empty or quotes are unbalanced."""
+    parts = _KEY_PART.findall(key)
+    if not parts or ".".join(parts) != key:
+        return None
+    keys = tuple(k.strip().strip('"') for k in parts)
+    return keys if all(keys) else None
+
+
+def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = (),
+            buy: bool = False, elastic: bool = False) -> Located:
+    """The precedence chain in one place: default (or the file and what it extends) then --set.
+
+    ``allow_extends``: folders beyond the scenario's own that ``extends`` may read from.
+    ``buy``: a scenario without a ``procurement`` section gets the embedded vendor
+    allocations (``fleets/data/procurement.yaml``) before the overrides.
+    ``elastic``: each demand series without an ``elasticity`` gets its model tier's from
+    ``demand/data/elasticity.yaml`` (reference price ``list``), before the overrides.
+    """
+    roots = ()
+    if path is not None:
+        roots = (os.path.dirname(os.path.realpath(path)),) + tuple(
+            os.path.realpath(folder) for folder in allow_extends)
+    doc = load_default() if path is None else load_chain(path, roots=roots)
+    if buy and "procurement" not in doc.data:
+        pkg, rel = PROCUREMENT_PART
+        doc = merge(doc, load_yaml_text(_part_text(pkg, rel),
+                                        f"<default>/{pkg}/{rel}", trusted=True))
+    if elastic:
+        doc = _with_tier_elasticities(doc)
+    doc = apply_overrides(doc, list(overrides))
+    doc.data.pop("extends", None)
+    return doc
+
+
+def _with_tier_elasticities(doc: Located) -> Located:
+    """``doc`` with the embedded per-tier elasticity on every demand series that has none
+    (a model of a tier the file does not list keeps elasticity 0)."""
+    import yaml
+
+    pkg, rel = ELASTICITY_PART
+    by_tier = yaml.safe_load(_part_text(pkg, rel))[
+        "elasticity_by_tier"]
+    models = doc.data.get("models") or {}
+    demand = doc.data.get("demand") or {}
+    added = {}
+    for key, series in demand.items():
+        tier = (models.get(key) or {}).get("tier") if isinstance(models.get(key), dict) else None
+        if isinstance(series, dict) and "elasticity" not in series and by_tier.get(tier):
+            added[key] = {"elasticity": float(by_tier[tier]),
+                          "reference_price_usd_per_m_output": series.get(
+                              "reference_price_usd_per_m_output", "list")}
+    if not added:
+        return doc
+    text = yaml.safe_dump({"demand": added}, sort_keys=True)
+    return merge(doc, load_yaml_text(text, f"<default>/{pkg}/{rel}", trusted=True))
