@@ -99,18 +99,24 @@ def solver_objective(ix: IndexedProblem, chips: np.ndarray, tie_break: float,
             - ms_penalty * float(shortfall(ix, chips).sum()))
 
 
-def allocation_table(ix: IndexedProblem, chips: np.ndarray,
-                     replicas: np.ndarray | None) -> pd.DataFrame:
-    """Options with chips > 0; served output is pro-rated where a model's capacity exceeds demand."""
+def served_per_option(ix: IndexedProblem, chips: np.ndarray) -> np.ndarray:
+    """M output tokens/hour each option serves: its output capacity, pro-rated where a demand
+    row's capacity exceeds its demand."""
     cap_out = output_capacity(ix, chips)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(cap_out > ix.demand_m_per_hour,
                          ix.demand_m_per_hour / np.where(cap_out > 0, cap_out, 1.0), 1.0)
+    return ix.tput_m_per_chip_hour * chips * scale[ix.option_dem]
+
+
+def allocation_table(ix: IndexedProblem, chips: np.ndarray,
+                     replicas: np.ndarray | None) -> pd.DataFrame:
+    """Options with chips > 0, with what they serve (:func:`served_per_option`) and cost."""
     used = chips > 0
     df = ix.option_keys.loc[used].reset_index(drop=True)
     df["chips"] = chips[used]
     df["replicas"] = replicas[used] if replicas is not None else np.nan
-    df["m_output_per_hour"] = (ix.tput_m_per_chip_hour * chips * scale[ix.option_dem])[used]
+    df["m_output_per_hour"] = served_per_option(ix, chips)[used]
     df["usd_per_hour"] = (ix.usd_per_chip_hour * chips)[used]
     return df
 

@@ -30,6 +30,33 @@ import pandas as pd
 
 KEYS = ["model", "quarter"]
 UNMET_ROUNDING = 1e-9  # unmet below this share of demand is rounding (served in full)
+SERVED_EPS = 1e-12  # M output/h: below this a model-quarter counts as not served
+
+
+def per_m_served(usd_per_hour, served_m_per_hour, when_unserved):
+    """$ per hour per M output tokens/hour served; ``when_unserved`` where nothing is served
+    (the cheapest available option's figure: what serving would cost at no load)."""
+    served = np.asarray(served_m_per_hour, dtype=float)
+    is_served = served > SERVED_EPS
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(is_served, np.asarray(usd_per_hour, dtype=float)
+                        / np.where(is_served, served, 1.0), when_unserved)
+
+
+def served_fraction(served_m_per_hour, demand_m_per_hour):
+    """Served / demand; NaN without demand (nothing to serve)."""
+    demand = np.asarray(demand_m_per_hour, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(demand > 0, np.asarray(served_m_per_hour, dtype=float)
+                        / np.where(demand > 0, demand, 1.0), np.nan)
+
+
+def gross_margin(cost_usd_per_m_output_all_in, revenue_usd_per_m_output, has_demand):
+    """1 - all-in cost / list revenue; NaN without list revenue or without demand."""
+    revenue = np.asarray(revenue_usd_per_m_output, dtype=float)
+    cost = np.where(has_demand, cost_usd_per_m_output_all_in, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(revenue > 0, 1.0 - cost / np.where(revenue > 0, revenue, 1.0), np.nan)
 
 
 def _split_costs(costs: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +123,7 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     out = out.merge(used, on=KEYS, how="left").merge(cheap, on=KEYS, how="left",
                                                       suffixes=("", "_cheapest"))
     served = out["served_m_per_hour"].fillna(0.0)
-    is_served = served > 1e-12
+    is_served = served > SERVED_EPS
     out["served_output_tokens_per_day"] = served * 24e6
     unmet = (out["m_output_per_hour"] - served).clip(lower=0)
     # below 1e-9 of the demand it is the vertex's floating-point rounding, not a shortage
@@ -106,22 +133,21 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     out["capacity_gap_chips"] = np.where(unmet > 0, unmet / out["m_output_per_chip_hour"], 0.0)
     has_demand = out["m_output_per_hour"] > 0
     # no demand (before launch): nothing to serve, so no served share, margin or price
-    out["served_fraction"] = served / out["m_output_per_hour"].where(has_demand)
+    out["served_fraction"] = served_fraction(served, out["m_output_per_hour"])
     out["chips"] = out["chips"].fillna(0.0)
-    safe = served.where(is_served)
-    cost_all_in = np.where(is_served, out["usd_per_hour"] / safe, out["cost_all_in"])
-    rent = np.where(is_served, out["rent_usd_per_hour"] / safe, out["rent"])
+    cost_all_in = per_m_served(out["usd_per_hour"], served, out["cost_all_in"])
+    rent = per_m_served(out["rent_usd_per_hour"], served, out["rent"])
     out["cost_basis"] = np.select([~has_demand, is_served, out["system"].notna()],
                                   ["no demand", "served", "cheapest available"],
                                   "no feasible system")
     out["systems"] = out["systems"].fillna("")
-    out["cost_usd_per_m_input"] = np.where(is_served, out["w_in"] / safe, out["usd_per_m_input"])
-    out["cost_usd_per_m_output"] = np.where(is_served, out["w_out"] / safe, out["usd_per_m_output"])
+    out["cost_usd_per_m_input"] = per_m_served(out["w_in"], served, out["usd_per_m_input"])
+    out["cost_usd_per_m_output"] = per_m_served(out["w_out"], served, out["usd_per_m_output"])
     out["cost_usd_per_m_output_all_in"] = cost_all_in
     revenue = out["revenue_usd_per_m_output"]
+    out["gross_margin"] = gross_margin(cost_all_in, revenue, has_demand)
     cost_all_in = np.where(has_demand, cost_all_in, np.nan)  # cost columns above stay: what
     rent = np.where(has_demand, rent, np.nan)                # serving would cost at no load
-    out["gross_margin"] = np.where(revenue > 0, 1.0 - cost_all_in / revenue.where(revenue > 0), np.nan)
     as_price = np.where(revenue > 0, out["price_usd_per_m_output"] / revenue.where(revenue > 0), 1.0)
     out["scarcity_rent_usd_per_m_output"] = rent
     out["break_even_price_usd_per_m_output"] = as_price * cost_all_in

@@ -1,27 +1,23 @@
-"""Key outputs of one sample per (model, quarter), as :func:`planner.run.economics.economics_table`
-computes them, on arrays; and the sample's ``when`` quarter per model.
-
-* served_fraction = served / demand (NaN with no demand: nothing to serve), margin likewise
-* cost_usd_per_m_output_all_in = serving $ / M output served; when nothing is served, the
-  cheapest available option's $ per M (NaN when no system can serve the model that quarter)
-* gross_margin = 1 - cost / list revenue (NaN without list revenue)
-* when: the first quarter from which, in every quarter with demand through the horizon's end,
-  served_fraction >= ``WHEN_SHARE`` and the gross margin at list price >= the target margin
-  (for a model without list revenue, a free tier, only the served fraction counts); -1 when
-  no quarter of the horizon qualifies (planner.queries.servable).
-"""
+"""Key outputs of one sample per (model, quarter), on arrays, by the run's own definitions:
+the served output per option is the solver's (:func:`solver.results.served_per_option`, as in
+the allocation table), served share, all-in cost and gross margin are
+:mod:`planner.run.economics`'s functions, and ``when`` is :mod:`planner.queries.servable`'s
+sustained-from rule (served share >= ``WHEN_SHARE`` and the margin at list price >= the target
+margin in every quarter with demand through the horizon's end; a free tier needs the share
+only; -1 when no quarter of the horizon qualifies)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from planner.queries.servable import SERVED_SHARE, first_and_sustained
-from planner.sweep.lp import Solved
 from demand.timeline import DemandArrays
+from planner.queries.servable import SERVED_SHARE, first_and_sustained
+from planner.run.economics import SERVED_EPS, gross_margin, per_m_served, served_fraction
+from planner.sweep.lp import Solved
+from solver.results import served_per_option
 
 WHEN_SHARE = SERVED_SHARE
-_SERVED_EPS = 1e-12  # as economics_table: below this a model-quarter counts as not served
 
 
 @dataclass
@@ -37,32 +33,21 @@ class SampleEconomics:
 
 def sample_economics(solved: Solved, demand: DemandArrays, n_models: int, n_systems: int,
                      n_quarters: int, target_margin: float) -> SampleEconomics:
+    """A sample's key outputs from its solved LP, by the run's definitions."""
     M, S, Q = n_models, n_systems, n_quarters
     ix, ids, chips = solved.ix, solved.options, solved.chips
     row = (ids // (S * Q)) * Q + ids % Q  # (m, q) id of each option, scenario order
     dem = demand.m_output_per_hour.reshape(-1)
-    # served per option: throughput x chips, pro-rated where capacity exceeds demand (as the
-    # solver's allocation table)
-    out = ix.tput_m_per_chip_hour * chips
-    capacity_out = np.bincount(row, weights=out, minlength=M * Q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(capacity_out > dem,
-                         dem / np.where(capacity_out > 0, capacity_out, 1.0), 1.0)
-    served_opt = out * scale[row]
     used = chips > 0
-    served = np.bincount(row[used], weights=served_opt[used], minlength=M * Q)
+    served = np.bincount(row[used], weights=served_per_option(ix, chips)[used], minlength=M * Q)
     usd_hour = np.bincount(row[used], weights=(ix.usd_per_chip_hour * chips)[used], minlength=M * Q)
     cheapest = np.full(M * Q, np.inf)
     np.minimum.at(cheapest, row, ix.usd_per_chip_hour / ix.tput_m_per_chip_hour)
     cheapest[np.isinf(cheapest)] = np.nan
 
-    is_served = served > _SERVED_EPS
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(dem > 0, served / np.where(dem > 0, dem, 1.0), np.nan)
-        cost = np.where(is_served, usd_hour / np.where(is_served, served, 1.0), cheapest)
-        revenue = demand.revenue.reshape(-1)
-        margin = np.where((revenue > 0) & (dem > 0),
-                          1.0 - cost / np.where(revenue > 0, revenue, 1.0), np.nan)
+    fraction = served_fraction(served, dem)
+    cost = per_m_served(usd_hour, served, cheapest)
+    margin = gross_margin(cost, demand.revenue.reshape(-1), dem > 0)
 
     shape = (M, Q)
     fraction, cost, margin = fraction.reshape(shape), cost.reshape(shape), margin.reshape(shape)
@@ -72,7 +57,7 @@ def sample_economics(solved: Solved, demand: DemandArrays, n_models: int, n_syst
     when = first_and_sustained(ok, demand.m_output_per_hour > 0)[1]
 
     served2, dem2 = served.reshape(shape), demand.m_output_per_hour
-    spend = np.where(is_served.reshape(shape), usd_hour.reshape(shape), 0.0)
+    spend = np.where(served2 > SERVED_EPS, usd_hour.reshape(shape), 0.0)
     income = demand.revenue * served2
     with np.errstate(divide="ignore", invalid="ignore"):
         served_share = np.where(dem2.sum(axis=1) > 0,
