@@ -34,10 +34,9 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from .build import BuiltModel
+from .coo import Coo, bipartite_components
 from .indexing import IndexedProblem
 from .solve import SolverRun
 
@@ -59,7 +58,7 @@ class PolishOutcome:
 class _LP:
     """The model as arrays: min c.v + const, A v (<= or >=) b, v >= 0; columns x, u, z, w."""
 
-    A: sp.csr_matrix
+    A: Coo
     b: np.ndarray
     le: np.ndarray              # True for <= rows, False for >= rows
     c: np.ndarray
@@ -103,11 +102,9 @@ def polish_lp(ix: IndexedProblem, model: BuiltModel, run: SolverRun, *, rel_tol:
 
     rows = np.flatnonzero(binding)
     cols = np.flatnonzero(nonzero)
-    S = lp.A[rows][:, cols].tocoo()
-    nb, nn = len(rows), len(cols)
-    graph = sp.bmat([[None, S], [S.T, None]], format="csr") if nb and nn else \
-        sp.csr_matrix((nb + nn, nb + nn))
-    n_blocks, labels = connected_components(graph, directed=False)
+    S = lp.A.sub(rows, cols)
+    nb = len(rows)
+    n_blocks, labels = bipartite_components(S)
     row_lab, col_lab = labels[:nb], labels[nb:]
 
     # local index of each row / column within its block (blocks keep the original order)
@@ -208,7 +205,7 @@ def _solver_duals(lp: _LP, model: BuiltModel) -> np.ndarray:
 
 def _polished_duals(lp: _LP, solver_pi: np.ndarray, rows: np.ndarray, row_members: list,
                     y_blocks: dict[int, np.ndarray], binding: np.ndarray,
-                    absA: sp.csr_matrix) -> np.ndarray | None:
+                    absA: Coo) -> np.ndarray | None:
     """Row duals (PuLP's sign convention) from the square blocks, the solver's elsewhere;
     None when they fail dual feasibility or a needed solver dual is missing."""
     if not y_blocks:
@@ -227,8 +224,8 @@ def _polished_duals(lp: _LP, solver_pi: np.ndarray, rows: np.ndarray, row_member
     if np.any(wrong > 1e-9 * scale):
         return None
     pi = np.where(wrong > 0, 0.0, pi)
-    reduced = lp.c - lp.A.T @ pi
-    red_scale = np.maximum.reduce([np.ones(len(lp.c)), np.abs(lp.c), absA.T @ np.abs(pi)])
+    reduced = lp.c - lp.A.rmatvec(pi)
+    red_scale = np.maximum.reduce([np.ones(len(lp.c)), np.abs(lp.c), absA.rmatvec(np.abs(pi))])
     if np.any(reduced < -1e-9 * red_scale):
         return None
     return pi
@@ -267,7 +264,7 @@ def _arrays(ix: IndexedProblem, model: BuiltModel) -> _LP:
                            (unit * ix.kw_per_chip / 1000.0)[linked], np.ones(n_z), -np.ones(n_z),
                            unit[frm], -unit[to[has_to]], -np.ones(n_w)])
     shape = (o_mig + n_w, n_x + n_d + n_z + n_w)
-    A = sp.csr_matrix((data, (r, c)), shape=shape)
+    A = Coo(r, c, data, shape)
     b = np.concatenate([ix.capacity_chips[model.cap_rows], ix.demand_m_per_hour,
                         ix.power_mw[model.pow_rows],
                         (1.0 - ix.min_served_fraction[model.z_rows])
