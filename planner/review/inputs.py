@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from planner.scenario.yamlload import Located, Path
+from planner.scenario.yamlload import Located
+from planner.scenario.yamlnodes import Path
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 

@@ -13,8 +13,9 @@ import demand
 import fleets
 from common.quarters import Quarter
 from planner.errors import InputError, Problem
-from planner.scenario.yamlload import (MAX_DEPTH, Located, Path, YamlSyntaxError, load_yaml_file,
-                                       load_yaml_text, load_yaml_value)
+from planner.scenario.yamlload import (Located, YamlSyntaxError, load_yaml_file, load_yaml_text,
+                                       load_yaml_value)
+from planner.scenario.yamlnodes import MAX_DEPTH, Path
 
 # The embedded default scenario: the scenario frame (horizon, economics), then each domain
 # package's own default data, merged in this order.
