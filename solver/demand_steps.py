@@ -10,7 +10,7 @@ row's dual is the value of the marginal slice (plus the penalty): what one more 
 that demand would pay. Minimum-service rows and the results read u as before.
 
 Only the LP mode takes steps (the integer modes' rounding and objective read one value per
-row), and ``ReusableProblem`` refuses them; the polish, which knows the columns x, u, z, w
+row); ``ReusableProblem`` updates their quantities and values; the polish, which knows the columns x, u, z, w
 only, leaves a model with steps at the solver's values.
 """
 

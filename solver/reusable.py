@@ -2,9 +2,10 @@
 
 Build once from an :class:`~solver.indexing.IndexedProblem`, then for each new instance with
 the same structure (:func:`structure_key`: which options exist and which rows they touch,
-which demand rows have a service floor) call :meth:`ReusableProblem.update` and
-:meth:`ReusableProblem.solve`. ``update`` rewrites the objective, the capacity, demand, power
-and minimum-service coefficients and right-hand sides exactly as a fresh build writes them, so
+which demand rows have a service floor, which have price steps) call :meth:`ReusableProblem.update` and
+:meth:`ReusableProblem.solve`. ``update`` rewrites the objective (price steps' values included), the
+capacity, demand, power and minimum-service coefficients and right-hand sides, the steps'
+quantities exactly as a fresh build writes them, so
 the solver receives the same input as a fresh build: results do not depend on what was solved
 before. The problem keeps its own row handles; nothing outside looks rows up by name.
 """
@@ -24,8 +25,10 @@ def structure_key(ix: IndexedProblem) -> bytes:
     """Bytes equal for two instances exactly when one built problem can serve both."""
     z_rows = np.flatnonzero(ix.min_served_fraction > 0)
     sizes = np.array([len(ix.capacity_chips), len(ix.demand_m_per_hour), len(ix.power_mw)])
+    step_rows = ix.demand_steps.dem_row if ix.demand_steps is not None else np.zeros(0)
     return b"|".join(np.asarray(a, dtype=np.int64).tobytes() for a in (
-        sizes, ix.option_cap, ix.option_dem, ix.option_pow, z_rows, ix.mig_from, ix.mig_to))
+        sizes, ix.option_cap, ix.option_dem, ix.option_pow, z_rows, ix.mig_from, ix.mig_to,
+        [ix.demand_steps is not None], step_rows))
 
 
 class ReusableProblem:
@@ -35,9 +38,6 @@ class ReusableProblem:
         if ix.purchases is not None:
             raise ValueError("ReusableProblem does not update purchase rows; solve problems "
                              "with purchases through solve_allocation")
-        if ix.demand_steps is not None:
-            raise ValueError("ReusableProblem does not update demand steps; solve problems "
-                             "with price-responsive demand through solve_allocation")
         self.key = structure_key(ix)
         self.ix = ix
         self.model: BuiltModel = build_model(ix, replicas=False, integer=False,
@@ -52,7 +52,10 @@ class ReusableProblem:
         model.min_service_penalty_usd_per_m = ms_penalty
         model.prob.setObjective(objective_expression(
             ix, model.x, model.unit_chips, model.u, model.z, model.w,
-            model.tie_break_usd_per_chip_hour, ms_penalty))
+            model.tie_break_usd_per_chip_hour, ms_penalty, g=model.g))
+        if ix.demand_steps is not None:
+            for var, quantity in zip(model.g.tolist(), ix.demand_steps.m_per_hour.tolist()):
+                var.upBound = quantity
         _set_rhs(model.cap_cons, ix.capacity_chips[model.cap_rows])
         xs = model.x.tolist()
         coef = (ix.tput_m_per_chip_hour * model.unit_chips).tolist()

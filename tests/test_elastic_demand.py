@@ -159,10 +159,6 @@ def test_solver_checks_the_steps():
                            demand_steps=steps.assign(m_output_per_hour=[5.0, 5.0]))
     with pytest.raises(ValueError, match="integer='off'"):
         solve_allocation(ok, SolveOptions(integer="round"))
-    from solver.indexing import index_problem
-    from solver.reusable import ReusableProblem
-    with pytest.raises(ValueError, match="demand steps"):
-        ReusableProblem(index_problem(ok))
 
 
 def test_elastic_flag_adds_the_assumed_tier_elasticities_at_list_reference():
@@ -189,9 +185,21 @@ def test_a_price_override_moves_list_referenced_demand_along_the_curve():
         base.loc[q, "demand_output_tokens_per_day"].iloc[0] / 2 ** 0.5)
 
 
-def test_sweep_refuses_price_responsive_demand():
-    res = invoke(["sweep", "--set", "demand.flagship.elasticity=-1", "--samples", "2"])
-    assert res.exit_code == 2 and "price-responsive demand" in res.output
+def test_sweep_plans_price_responsive_demand():
+    """`planner sweep --elastic`: the samples plan the tier curves. With the flagship's curve
+    through $50 instead of $25 (elasticity -1) its demand at list doubles, so in its shortage
+    quarters a smaller share of it is served."""
+    args = ["sweep", "--elastic", "--quiet", "--json",
+            "--set", "demand.flagship.reference_price_usd_per_m_output=25",
+            "--vary", "demand.flagship.reference_price_usd_per_m_output=25,50"]
+    res = invoke(args)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["ok"], out["failed"]) == (2, 0)
+    q = pd.DataFrame(out["quantiles"])
+    flagship = q[q["model"] == "flagship"]
+    assert (flagship["served_fraction_p90"] >= flagship["served_fraction_p10"]).all()
+    assert (flagship["served_fraction_p90"] > flagship["served_fraction_p10"] + 0.1).any()
 
 
 def test_when_reports_the_clearing_price_at_the_asked_price():

@@ -43,3 +43,39 @@ def test_update_refuses_another_structure():
     lp = ReusableProblem(index_problem(random_problem(3, 2, 2, 1, seed=1)))
     with pytest.raises(ValueError, match="same structure"):
         lp.update(index_problem(random_problem(3, 3, 2, 1, seed=1)))
+
+
+def test_update_with_price_steps_equals_a_fresh_build():
+    """Price-responsive demand rows: new quantities and values of the steps, as built fresh."""
+    import pandas as pd
+
+    from demand.elasticity import value_slices
+    from solver import AllocationProblem
+
+    base = random_problem(3, 2, 2, 1, seed=3)
+    dem = base.demand
+
+    def with_steps(scale):
+        q, v = value_slices(dem["m_output_per_hour"].to_numpy() * scale,
+                            dem["value_usd_per_m_output"].to_numpy(),
+                            dem["value_usd_per_m_output"].to_numpy() * scale,
+                            np.full(len(dem), -1.2), steps=4)
+        steps = pd.DataFrame({"model": np.repeat(dem["model"].to_numpy(), 5),
+                              "quarter": np.repeat(dem["quarter"].to_numpy(), 5),
+                              "step": np.tile(np.arange(5), len(dem)),
+                              "m_output_per_hour": q.ravel(), "value_usd_per_m_output": v.ravel()})
+        return index_problem(AllocationProblem(
+            options=base.options, capacity=base.capacity,
+            demand=dem.assign(m_output_per_hour=dem["m_output_per_hour"] * scale),
+            power_cap=base.power_cap, demand_steps=steps))
+
+    ix, other = with_steps(1.0), with_steps(2.5)
+    assert structure_key(ix) == structure_key(other)
+    assert structure_key(ix) != structure_key(index_problem(base))
+    lp = ReusableProblem(ix)
+    first = lp.chips(lp.solve())
+    lp.update(other)
+    fresh = ReusableProblem(other)
+    assert np.array_equal(lp.chips(lp.solve()), fresh.chips(fresh.solve()))
+    assert lp.model.prob.objective.constant == fresh.model.prob.objective.constant
+    assert not np.array_equal(first, lp.chips(lp.solve()))

@@ -180,3 +180,29 @@ def test_sweep_with_a_power_cap_equals_make_plan_on_each_sample(default):
         sampled_data = apply_values(data, inputs, values, default.scenario.horizon.end)
         sampled = Loaded(validate_sample(sampled_data, True), Located(sampled_data), "sample")
         _compare_with_plan(result, sampled, engine.models)
+
+
+def test_sweep_with_price_responsive_demand_equals_make_plan_on_each_sample():
+    """Elastic demand (a list-price reference and a fixed one, in a shortage): every sample's
+    key outputs are `planner run`'s, the elasticity itself being one of the inputs."""
+    loaded = load_scenario(None, ["demand.flagship.elasticity=-1",
+                                  "demand.flagship.reference_price_usd_per_m_output=list",
+                                  "demand.mythos-class.elasticity=-0.5"])
+    data = base_data(loaded)
+    inputs = (Input("demand", ("demand", "flagship", "output_tokens_per_day"), "multiply",
+                    dist=("lognormal", (1.5, 0.3))),
+              Input("e", ("demand", "mythos-class", "elasticity"), "set",
+                    dist=("uniform", (-1.5, -0.2))))
+    spec = SweepSpec("random", inputs, seed=4, samples=3)
+    engine = Engine(SweepJob("t", data, spec, load_efficiency_table()))
+    from planner.sweep.sample import sample_values
+
+    for i in range(3):
+        values = sample_values(spec, i)
+        result = engine.run(i, values)
+        assert result.error is None, result.error
+        sampled_data = apply_values(data, inputs, values, loaded.scenario.horizon.end)
+        sampled = Loaded(validate_sample(sampled_data, True), Located(sampled_data), "sample")
+        plan = make_plan(sampled)
+        assert (plan.economics["unmet_output_tokens_per_day"] > 0).any()  # steps bind somewhere
+        _compare_with_plan(result, sampled, engine.models)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.util import SCENARIO_ARG, SET_OPTION, SafePath, reports_errors
+from planner.cli.util import ELASTIC_OPTION, SCENARIO_ARG, SET_OPTION, SafePath, reports_errors
 
 
 @click.command()
@@ -34,10 +34,10 @@ from planner.cli.util import SCENARIO_ARG, SET_OPTION, SafePath, reports_errors
 @click.option("--force", is_flag=True, help="Replace a non-empty --out directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar or notes on stderr.")
+@ELASTIC_OPTION
 @reports_errors
 def sweep(scenario, overrides, allow_extends, varies, samples, seed, workers, dask_address, focus,
-          out_dir,
-          force, as_json, quiet):
+          out_dir, force, as_json, quiet, elastic):
     """Plan many times over uncertain inputs; report P10/P50/P90 and what moves the outcome.
 
     \b
@@ -56,7 +56,8 @@ def sweep(scenario, overrides, allow_extends, varies, samples, seed, workers, da
             multiply: {normal: {mean: 1.0, sd: 0.1}}
     Distributions: normal {mean, sd}, lognormal {median, sigma}, uniform [low, high],
     triangular [low, mode, high], uniform_int [low, high], choice [values].
-    Each sample solves the cost core and the LP; a sample that fails (e.g. a negative
+    Each sample solves the cost core and the LP (with price-responsive demand, its demand
+    curves at the sample's list prices); a sample that fails (e.g. a negative
     price) is reported with its values and the sweep goes on. Same seed, same results,
     whatever the workers or executor.
     Examples:
@@ -67,4 +68,4 @@ def sweep(scenario, overrides, allow_extends, varies, samples, seed, workers, da
     from planner.sweep.command import sweep_command
 
     sweep_command(scenario, overrides, allow_extends, varies, samples, seed, workers, dask_address,
-                  focus, out_dir, force, as_json, quiet)
+                  focus, out_dir, force, as_json, quiet, elastic)

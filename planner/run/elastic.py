@@ -18,6 +18,28 @@ def is_elastic(scenario: Scenario) -> bool:
     return any(d.elasticity != 0 for d in scenario.demand.values())
 
 
+def elasticity_terms(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per demand series (scenario order): elasticity, fixed reference output price (0 where
+    the reference is each quarter's list price) and whether it is the list price."""
+    e, ref, is_list = [], [], []
+    for d in scenario.demand.values():
+        fixed = d.reference_price_usd_per_m_output or d.price_usd_per_m.output
+        e.append(d.elasticity)
+        is_list.append(fixed == "list")
+        ref.append(0.0 if fixed == "list" else fixed)
+    return np.array(e, dtype=float), np.array(ref, dtype=float), np.array(is_list, dtype=bool)
+
+
+def list_price_factor(elasticity: np.ndarray, list_usd_per_m_output: np.ndarray,
+                      reference_usd_per_m_output: np.ndarray) -> np.ndarray:
+    """Demand at the list price over the forecast (at the reference): (list / reference)^e;
+    1 where the demand is inelastic."""
+    e, listed = np.asarray(elasticity, dtype=float), np.asarray(list_usd_per_m_output, dtype=float)
+    ref = np.asarray(reference_usd_per_m_output, dtype=float)
+    return np.where(e < 0, demand_at_price(1.0, np.where(listed > 0, listed, 1.0),
+                                           np.where(ref > 0, ref, 1.0), e), 1.0)
+
+
 def elastic_demand(demand: pd.DataFrame, scenario: Scenario,
                    scenario_list_usd_per_m_output: np.ndarray) -> pd.DataFrame:
     """The demand table at list prices: each elastic model's forecast moved along its curve
@@ -26,16 +48,14 @@ def elastic_demand(demand: pd.DataFrame, scenario: Scenario,
     reference is ``list``. Adds ``forecast_output_tokens_per_day`` (at the reference price),
     ``reference_price_usd_per_m_output`` and ``elasticity``."""
     out = demand.copy()
-    e = out["model"].map({k: d.elasticity for k, d in scenario.demand.items()}).to_numpy(float)
-    fixed = {k: d.reference_price_usd_per_m_output or d.price_usd_per_m.output
-             for k, d in scenario.demand.items()}
-    per_row = out["model"].map(lambda k: fixed[k] == "list").to_numpy(bool)
-    ref = np.where(per_row, np.asarray(scenario_list_usd_per_m_output, dtype=float),
-                   out["model"].map(lambda k: 0.0 if fixed[k] == "list" else fixed[k])
-                   .to_numpy(float))
+    series = {k: i for i, k in enumerate(scenario.demand)}
+    at = out["model"].map(series).to_numpy(int)
+    e_model, ref_model, list_model = elasticity_terms(scenario)
+    e = e_model[at]
+    ref = np.where(list_model[at], np.asarray(scenario_list_usd_per_m_output, dtype=float),
+                   ref_model[at])
     listed = out["price_usd_per_m_output"].to_numpy(float)
-    factor = np.where(e < 0, demand_at_price(1.0, np.where(listed > 0, listed, 1.0),
-                                             np.where(ref > 0, ref, 1.0), e), 1.0)
+    factor = list_price_factor(e, listed, ref)
     out["forecast_output_tokens_per_day"] = out["output_tokens_per_day"]
     out["reference_price_usd_per_m_output"] = np.where(e < 0, ref, listed)
     out["elasticity"] = e
@@ -44,17 +64,29 @@ def elastic_demand(demand: pd.DataFrame, scenario: Scenario,
     return out
 
 
+def step_slices(m_output_per_hour: np.ndarray, list_usd_per_m_output: np.ndarray,
+                value_usd_per_m_output: np.ndarray, elasticity: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, quantity, value): which demand rows get price steps (elastic, with demand) and
+    their slices (:func:`demand.elasticity.value_slices`), each (rows with steps, steps)."""
+    rows = (np.asarray(elasticity) < 0) & (np.asarray(m_output_per_hour) > 0)
+    quantity, value = value_slices(np.asarray(m_output_per_hour, dtype=float)[rows],
+                                   np.asarray(list_usd_per_m_output, dtype=float)[rows],
+                                   np.asarray(value_usd_per_m_output, dtype=float)[rows],
+                                   np.asarray(elasticity, dtype=float)[rows])
+    return rows, quantity, value
+
+
 def demand_steps(demand: pd.DataFrame) -> pd.DataFrame:
     """The solver's demand_steps: slices of each elastic (model, quarter) with demand."""
-    rows = demand[(demand["elasticity"] < 0) & (demand["m_output_per_hour"] > 0)]
-    quantity, value = value_slices(rows["m_output_per_hour"].to_numpy(float),
-                                   rows["price_usd_per_m_output"].to_numpy(float),
-                                   rows["value_usd_per_m_output"].to_numpy(float),
-                                   rows["elasticity"].to_numpy(float))
+    rows, quantity, value = step_slices(demand["m_output_per_hour"].to_numpy(float),
+                                        demand["price_usd_per_m_output"].to_numpy(float),
+                                        demand["value_usd_per_m_output"].to_numpy(float),
+                                        demand["elasticity"].to_numpy(float))
     n = quantity.shape[1]
-    return pd.DataFrame({"model": np.repeat(rows["model"].to_numpy(), n),
-                         "quarter": np.repeat(rows["quarter"].to_numpy(), n),
-                         "step": np.tile(np.arange(n), len(rows)),
+    return pd.DataFrame({"model": np.repeat(demand["model"].to_numpy()[rows], n),
+                         "quarter": np.repeat(demand["quarter"].to_numpy()[rows], n),
+                         "step": np.tile(np.arange(n), int(rows.sum())),
                          "m_output_per_hour": quantity.ravel(),
                          "value_usd_per_m_output": value.ravel()})
 

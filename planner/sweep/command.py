@@ -1,4 +1,4 @@
-"""The body of ``planner sweep`` (the click declaration lives in planner/cli.py)."""
+"""The body of ``planner sweep`` (the click declaration lives in planner/cli/sweep.py)."""
 from __future__ import annotations
 
 import click
@@ -9,26 +9,19 @@ from planner.errors import InputError, Problem
 def sweep_command(scenario: str | None, overrides, allow_extends, varies, samples: int | None,
                   seed: int | None,
                   workers: int | None, dask: str | None, focus: str | None, out_dir: str | None,
-                  force: bool, as_json: bool, quiet: bool) -> None:
+                  force: bool, as_json: bool, quiet: bool, elastic: bool = False) -> None:
     from planner.output.tables import json_text
     from planner.scenario.loaded import load_scenario
     from planner.sweep.report import Summary
     from planner.sweep.run import run_sweep
     from planner.sweep.spec import spec_from_scenario, spec_from_vary
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_extends, elastic=elastic)
     if loaded.scenario.procurement is not None:
         file, line = loaded.doc.where(("procurement",))
         raise InputError([Problem(file, line, "procurement", "a sweep does not model purchases "
                                   "yet (its samples keep the fleet fixed); remove the section "
                                   "or pass --set procurement=null, or use `planner run --buy`")])
-    elastic = [k for k, d in loaded.scenario.demand.items() if d.elasticity != 0]
-    if elastic:
-        file, line = loaded.doc.where(("demand", elastic[0], "elasticity"))
-        raise InputError([Problem(file, line, f"demand.{elastic[0]}.elasticity",
-                                  "a sweep does not model price-responsive demand yet (its "
-                                  "samples hold demand fixed); set the elasticity to 0 for "
-                                  "the sweep, or use `planner run` / `planner price`")])
     if varies:
         if samples is not None or seed is not None:
             raise InputError([Problem("--samples/--seed", None, "", "a --vary grid runs every "

@@ -19,13 +19,14 @@ independent of which samples share its chunk.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from demand.timeline import demand_arrays
+from demand.timeline import DemandArrays, demand_arrays
 from fleets.timeline import fleet_arrays, power_caps
 from planner.costcore.efficiency import EfficiencyTable
+from planner.run.elastic import elasticity_terms, list_price_factor, step_slices
 from planner.run.plan import migration_usd_per_chip_hour
 from planner.scenario.horizon import horizon_quarters
 from planner.scenario.schema import Scenario
@@ -109,7 +110,7 @@ class Engine:
         scenario = validate_sample(data, self.check_semantics) if data is not self.base_data \
             else self.base
         fleet = fleet_arrays(scenario, self.qidx)
-        demand = demand_arrays(scenario, self.qidx)
+        demand, elasticity = _at_list_prices(demand_arrays(scenario, self.qidx), scenario)
         lap("apply_s")
 
         result.cost_core_reused = self._same_physics(data)
@@ -135,7 +136,9 @@ class Engine:
             fleet.kw_per_chip[s], avail.reshape(-1), demand.m_output_per_hour.reshape(-1),
             demand.value.reshape(-1), demand.penalty.reshape(-1),
             np.repeat(demand.min_served_fraction, Q), self._power(scenario, fleet.sites),
-            migration_usd_per_chip_hour(scenario))
+            migration_usd_per_chip_hour(scenario),
+            steps=step_slices(demand.m_output_per_hour.reshape(-1), demand.price_output.reshape(-1),
+                              demand.value.reshape(-1), np.repeat(elasticity, Q)))
         solved = self.lps.solve(ix, ids)
         timings["lp_build_s"], timings["lp_solve_s"] = solved.build_s, solved.solve_s
         result.lp_reused = solved.reused
@@ -166,6 +169,17 @@ class Engine:
             if new is not old and any(new[f] != old[f] for f in new if f not in _COST_FIELDS):
                 return False
         return True
+
+
+def _at_list_prices(demand: DemandArrays, scenario: Scenario) -> tuple[DemandArrays, np.ndarray]:
+    """The demand at each quarter's list price (price-responsive series moved along their
+    curves, as ``planner run`` does) and the elasticity per series."""
+    e, ref, is_list = elasticity_terms(scenario)
+    if not (e < 0).any():
+        return demand, e
+    listed = demand.price_output
+    factor = list_price_factor(e[:, None], listed, np.where(is_list[:, None], listed, ref[:, None]))
+    return replace(demand, m_output_per_hour=demand.m_output_per_hour * factor), e
 
 
 def _needs_semantic_checks(inp) -> bool:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from fleets.timeline import SITE
 from solver import IndexedProblem, ReusableProblem, structure_key
+from solver.indexing import DemandSteps
 
 CACHE_SIZE = 8
 
@@ -81,11 +82,13 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
                     replica_chips: np.ndarray, kw: np.ndarray, capacity: np.ndarray,
                     demand: np.ndarray, value: np.ndarray, penalty: np.ndarray,
                     min_served: np.ndarray, power: "PowerRows | None" = None,
-                    migration_usd_per_chip_hour: float = 0.0) -> IndexedProblem:
+                    migration_usd_per_chip_hour: float = 0.0,
+                    steps: tuple | None = None) -> IndexedProblem:
     """The solver's IndexedProblem; option arrays are per option, the rest per (s, q) / (m, q)
     id in scenario order (they are put in sorted row order here); ``power``: the site caps;
     with a migration cost, each option before the last quarter is linked to its successor (as
-    ``solver.index_problem`` links them)."""
+    ``solver.index_problem`` links them); ``steps``: (rows, quantity, value) of
+    :func:`planner.run.elastic.step_slices` over the (m, q) ids, for price-responsive rows."""
     S, Q = len(layout.systems), len(layout.quarters)
     m, s, q = option_ids // (S * Q), option_ids // Q % S, option_ids % Q
     links = {}
@@ -106,7 +109,24 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
         min_served_fraction=min_served[layout.dem_order],
         power_keys=power.keys if power is not None else pd.DataFrame({"site": [], "quarter": []}),
         power_mw=power.mw if power is not None else np.zeros(0),
-        migration_usd_per_chip_hour=migration_usd_per_chip_hour, **links)
+        migration_usd_per_chip_hour=migration_usd_per_chip_hour,
+        demand_steps=_steps(layout, steps), **links)
+
+
+def _steps(layout: Layout, steps: tuple | None) -> DemandSteps | None:
+    """Price steps in the solver's (model, quarter, step) order; None without any."""
+    if steps is None or not steps[0].any():
+        return None
+    rows, quantity, value = steps
+    Q, n = len(layout.quarters), quantity.shape[1]
+    ids = np.flatnonzero(rows)
+    order = np.argsort(layout.dem_row[ids], kind="stable")
+    ids = ids[order]
+    keys = pd.DataFrame({"model": np.repeat(np.array(layout.models, dtype=object)[ids // Q], n),
+                         "quarter": np.repeat(np.array(layout.quarters, dtype=object)[ids % Q], n),
+                         "step": np.tile(np.arange(n), len(ids))})
+    return DemandSteps(keys, np.repeat(layout.dem_row[ids], n), quantity[order].ravel(),
+                       value[order].ravel())
 
 
 @dataclass(frozen=True)
