@@ -122,6 +122,21 @@ def render(fig, fmt: str, close: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def render_formats(fig, formats: tuple[str, ...]) -> list[bytes]:
+    """The figure in each of ``formats`` (see :func:`render`), then closed: laid out once, as
+    the first format would, and not again for the others."""
+    plt = pyplot()
+    try:
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            with plt.rc_context(RC):
+                engine.execute(fig)
+            fig.set_layout_engine(None)
+        return [render(fig, fmt, close=False) for fmt in formats]
+    finally:
+        plt.close(fig)
+
+
 def save(fig, path: str) -> None:
     """Save ``fig`` to ``path`` (format by extension) via a temporary file renamed into place;
     a write error is a RunError naming the plot, and leaves no temporary file."""
