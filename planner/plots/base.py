@@ -23,7 +23,7 @@ TITLE_HEIGHT_IN = 0.8
 MAX_COLUMNS = 3
 SINGLE_SIZE_IN = (WIDTH_IN, 5.0)
 FORMATS = ("png", "svg", "pdf")
-RC = {"svg.hashsalt": "fleet-planner", "svg.fonttype": "path", "font.size": 8,
+RC = {"svg.hashsalt": "fleet-planner", "svg.fonttype": "none", "font.size": 8,
        "axes.titlesize": 9, "figure.dpi": DPI, "savefig.dpi": DPI}
 
 
