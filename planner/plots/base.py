@@ -23,8 +23,10 @@ TITLE_HEIGHT_IN = 0.8
 MAX_COLUMNS = 3
 SINGLE_SIZE_IN = (WIDTH_IN, 5.0)
 FORMATS = ("png", "svg", "pdf")
+# axes.titley fixed: titles sit just above the axes (nothing is drawn on top) and are not
+# re-placed on every draw, which re-measures all tick labels
 RC = {"svg.hashsalt": "fleet-planner", "svg.fonttype": "none", "font.size": 8,
-       "axes.titlesize": 9, "figure.dpi": DPI, "savefig.dpi": DPI}
+      "axes.titlesize": 9, "axes.titley": 1.0, "figure.dpi": DPI, "savefig.dpi": DPI}
 
 
 def pyplot():
