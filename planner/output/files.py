@@ -53,18 +53,15 @@ def utilisation_frame(plan: Plan) -> pd.DataFrame:
 def summary(plan: Plan) -> dict:
     """The JSON summary: provenance, economics (per token and per task), allocation,
     utilisation and (with site power caps) power records."""
-    from planner.queries.tasks import per_task_economics
-    from planner.run.headline import headline
-
     out = {
         "provenance": provenance(plan),
         "economics": to_records(plan.economics),
-        "economics_per_task": to_records(per_task_economics(plan)),
+        "economics_per_task": to_records(plan.per_task),
         "allocation": to_records(allocation_frame(plan)),
         "utilisation": to_records(utilisation_frame(plan)),
         "power": to_records(plan.power) if plan.power is not None else [],
         "fleet_pnl": to_records(plan.pnl),
-        "headline": headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet),
+        "headline": plan.headline,
         "warnings": list(plan.warnings),
     }
     if plan.purchases is not None:

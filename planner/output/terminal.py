@@ -75,7 +75,7 @@ def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
     """The run's terminal text: headline summary (whole plan), then the tables (filtered to
     ``models``/``quarters`` when given), each fitted to ``width`` columns (None: as wide as
     they come)."""
-    from planner.run.headline import headline, headline_lines
+    from planner.run.headline import headline_lines
 
     s = plan.loaded.scenario
     info = plan.solver_info
@@ -86,8 +86,7 @@ def render(plan: Plan, width: int | None = None, models: tuple[str, ...] = (),
             f"run {plan.timings_s['total_s']:.2f} s")
     if width:
         head = "\n".join(textwrap.fill(line, width) for line in head.splitlines())
-    facts = headline(plan.economics, plan.pnl, plan.utilisation, plan.fleet)
-    lines = headline_lines(facts, width)
+    lines = headline_lines(plan.headline, width)
     if plan.purchases is not None:
         from planner.run.procurement import purchase_lines
 
@@ -134,9 +133,9 @@ def per_task_tables(plan: Plan, table, width: int | None = None,
     """One table per task family of the served models: cost (on the systems used) and list
     price per task, by quarter; none when no served model has ``tokens_per_task``.
     ``table(frame, title, keys)`` formats (and filters) each."""
-    from planner.queries.tasks import per_task_economics, per_task_view
+    from planner.queries.tasks import per_task_view
 
-    economics = per_task_economics(plan)
+    economics = plan.per_task
     if models:
         economics = economics[economics["model"].isin(models)]
     out = []

@@ -23,8 +23,10 @@ TITLE_HEIGHT_IN = 0.8
 MAX_COLUMNS = 3
 SINGLE_SIZE_IN = (WIDTH_IN, 5.0)
 FORMATS = ("png", "svg", "pdf")
-RC = {"svg.hashsalt": "fleet-planner", "svg.fonttype": "path", "font.size": 8,
-       "axes.titlesize": 9, "figure.dpi": DPI, "savefig.dpi": DPI}
+# axes.titley fixed: titles sit just above the axes (nothing is drawn on top) and are not
+# re-placed on every draw, which re-measures all tick labels
+RC = {"svg.hashsalt": "fleet-planner", "svg.fonttype": "none", "font.size": 8,
+      "axes.titlesize": 9, "axes.titley": 1.0, "figure.dpi": DPI, "savefig.dpi": DPI}
 
 
 def pyplot():
@@ -120,6 +122,21 @@ def render(fig, fmt: str, close: bool = True) -> bytes:
         if close:
             plt.close(fig)
     return buffer.getvalue()
+
+
+def render_formats(fig, formats: tuple[str, ...]) -> list[bytes]:
+    """The figure in each of ``formats`` (see :func:`render`), then closed: laid out once, as
+    the first format would, and not again for the others."""
+    plt = pyplot()
+    try:
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            with plt.rc_context(RC):
+                engine.execute(fig)
+            fig.set_layout_engine(None)
+        return [render(fig, fmt, close=False) for fmt in formats]
+    finally:
+        plt.close(fig)
 
 
 def save(fig, path: str) -> None:

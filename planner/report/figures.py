@@ -69,9 +69,7 @@ def build_figures(run: RunData) -> list[Figure]:
     specs = [(*spec, "plots") for spec in specs] + [(*spec, "pnl") for spec in _pnl_specs(run)]
     figures = []
     for name, title, caption, make, section in specs:
-        fig = make()
-        svg = plots.render(fig, "svg", close=False)
-        png = plots.render(fig, "png")
+        png, svg = plots.render_formats(make(), ("png", "svg"))
         figures.append(Figure(name, title, caption, png, svg, section))
     return figures
 

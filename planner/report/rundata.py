@@ -193,19 +193,19 @@ def _read_pareto(path: str) -> pd.DataFrame | None:
 
 
 def pareto_frame(plan) -> pd.DataFrame:
-    """Frontiers of each served model on each system with chips at the horizon's last quarter."""
-    from planner.run.plan import cost_table
+    """Frontiers of each served model on each system with chips at the horizon's last quarter,
+    from the plan's own cost core evaluation (not a second one)."""
+    from fleets.timeline import fleet_table
 
-    loaded = plan.loaded
-    scenario = loaded.scenario
+    scenario = plan.loaded.scenario
     quarter = scenario.horizon.end
-    table, fleet = cost_table(loaded, [quarter])
+    fleet = fleet_table(scenario, [quarter])
     present = set(fleet.loc[fleet["available_chips"] > 0, "system"])
     systems = [s for s in scenario.systems if s in present] or list(scenario.systems)
     frames = []
     for model in (m for m in scenario.demand if m in scenario.models):
         for system in systems:
-            frame = table.pareto(model, system, quarter)
+            frame = plan.cost_core.pareto(model, system, quarter)
             if frame.empty:
                 continue
             frame = frame.assign(model=model, system=system, quarter=str(quarter),

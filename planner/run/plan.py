@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -34,6 +35,21 @@ class Plan:
     timings_s: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # solver, inputs and results (stderr)
     purchases: pd.DataFrame | None = None  # slot: chips bought, capex (planner.run.procurement)
+    cost_core: object = None   # the cost core's CostTable behind ``costs`` (frontiers: .pareto)
+
+    @cached_property
+    def per_task(self) -> pd.DataFrame:
+        """planner.queries.tasks.per_task_economics of the plan, computed once for every output."""
+        from planner.queries.tasks import per_task_economics
+
+        return per_task_economics(self)
+
+    @cached_property
+    def headline(self) -> dict:
+        """planner.run.headline.headline of the plan, computed once for every output."""
+        from planner.run.headline import headline
+
+        return headline(self.economics, self.pnl, self.utilisation, self.fleet)
 
 
 def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
@@ -184,4 +200,4 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
             "integer": integer or settings.integer,
             "warnings": list(result.warnings) + span_warnings}
     return Plan(loaded, quarters, fleet, demand, costs, result.allocation, economics,
-                result.utilisation, result.power, pnl, info, timings, warnings, purchases)
+                result.utilisation, result.power, pnl, info, timings, warnings, purchases, table)
