@@ -89,14 +89,16 @@ def _by_model_quarter(allocation: pd.DataFrame, utilisation: pd.DataFrame,
         w_in=("w_in", "sum"), w_out=("w_out", "sum"))
     if rows.empty:  # nothing allocated: no system mix (groupby.apply would give a frame)
         return total.assign(systems=pd.Series(dtype=object)).reset_index()
-    mix = (rows.sort_values("chips", ascending=False).groupby(KEYS, sort=False)
-           .apply(_system_mix, include_groups=False).rename("systems"))
-    return total.join(mix).reset_index()
+    return total.join(_system_mix(rows)).reset_index()
 
 
-def _system_mix(group: pd.DataFrame) -> str:
-    share = group["chips"] / group["chips"].sum()
-    return ", ".join(f"{s} {p:.0%}" for s, p in zip(group["system"], share) if p >= 0.005)
+def _system_mix(rows: pd.DataFrame) -> pd.Series:
+    """Per (model, quarter): "system share, ..." by chips, largest first, shares >= 0.5 %."""
+    rows = rows.sort_values("chips", ascending=False)
+    share = rows["chips"] / rows.groupby(KEYS, sort=False)["chips"].transform("sum")
+    shown = rows.assign(label=[f"{s} {p:.0%}" for s, p in zip(rows["system"], share)])[
+        (share >= 0.005).to_numpy()]
+    return shown.groupby(KEYS, sort=False)["label"].agg(", ".join).rename("systems")
 
 
 def _cheapest_option(options: pd.DataFrame, utilisation: pd.DataFrame,

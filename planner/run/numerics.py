@@ -38,21 +38,19 @@ class Span:
         return self.largest.value / self.smallest.value
 
 
-def _extremes(values: pd.Series, labels: pd.Series, name: str) -> list[Extreme]:
-    """The smallest and largest non-zero |value| of a column, each with its row's label."""
+def _extremes(values: pd.Series, rows: pd.DataFrame, keys: list[str], name: str) -> list[Extreme]:
+    """The smallest and largest non-zero |value| of a column, each with its row's label (the
+    ``keys`` of that row of ``rows``, joined by spaces)."""
     v = np.abs(values.to_numpy(dtype=float))
     keep = np.flatnonzero((v > 0) & np.isfinite(v))
     if len(keep) == 0:
         return []
     lo, hi = keep[np.argmin(v[keep])], keep[np.argmax(v[keep])]
-    return [Extreme(float(v[lo]), f"{name} of {labels.iloc[lo]}"),
-            Extreme(float(v[hi]), f"{name} of {labels.iloc[hi]}")]
+    return [Extreme(float(v[i]), f"{name} of {_label(rows, keys, i)}") for i in (lo, hi)]
 
 
-def _label(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
-    if frame.empty:
-        return pd.Series([], dtype=object)
-    return frame[keys].astype(str).agg(" ".join, axis=1).reset_index(drop=True)
+def _label(rows: pd.DataFrame, keys: list[str], i: int) -> str:
+    return " ".join(str(rows[k].iloc[i]) for k in keys)
 
 
 def coefficient_spans(options: pd.DataFrame, capacity: pd.DataFrame,
@@ -66,19 +64,19 @@ def coefficient_spans(options: pd.DataFrame, capacity: pd.DataFrame,
     options = options.reset_index(drop=True)
     capacity = capacity.reset_index(drop=True)
     demand = demand.reset_index(drop=True)
-    opt = _label(options, ["model", "system", "quarter"])
-    cap = _label(capacity, ["system", "quarter"])
-    dem = _label(demand, ["model", "quarter"])
+    opt = (options, ["model", "system", "quarter"])
+    cap = (capacity, ["system", "quarter"])
+    dem = (demand, ["model", "quarter"])
     one = [Extreme(1.0, "1 (chips in a capacity row, unmet tokens in a demand row)")]
     families = {
-        "constraint matrix": one + _extremes(options["m_output_per_chip_hour"], opt,
+        "constraint matrix": one + _extremes(options["m_output_per_chip_hour"], *opt,
                                              "M output tokens per chip-hour"),
-        "objective": (_extremes(options["usd_per_chip_hour"], opt, "$ per chip-hour")
+        "objective": (_extremes(options["usd_per_chip_hour"], *opt, "$ per chip-hour")
                       + _extremes(demand["value_usd_per_m_output"]
-                                  + demand["unmet_penalty_usd_per_m_output"], dem,
+                                  + demand["unmet_penalty_usd_per_m_output"], *dem,
                                   "value + penalty $ per M output tokens")),
-        "right-hand side": (_extremes(capacity["chips"], cap, "chips available")
-                            + _extremes(demand["m_output_per_hour"], dem,
+        "right-hand side": (_extremes(capacity["chips"], *cap, "chips available")
+                            + _extremes(demand["m_output_per_hour"], *dem,
                                         "demand M output tokens per hour")),
     }
     spans = []
