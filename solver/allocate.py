@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import demand_steps as S
 from . import purchases as P
 from . import results as R
 from .build import BuiltModel, build_model, min_service_penalty
@@ -49,9 +50,6 @@ def solve_allocation(problem: AllocationProblem,
     timings = {"build_s": 0.0, "solve_s": 0.0, "duals_s": 0.0}
 
     ix = index_problem(problem)
-    if ix.demand_steps is not None and options.integer != "off":
-        raise ValueError("demand_steps (price-responsive demand) need integer='off': the "
-                         "integer modes value unmet demand at one price per row")
     ms_penalty = (options.min_service_penalty_usd_per_m_output
                   if options.min_service_penalty_usd_per_m_output is not None
                   else min_service_penalty(ix))
@@ -239,12 +237,13 @@ def _timed_solve(model: BuiltModel, options: SolveOptions, timings: dict, *, mip
 
 
 def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> np.ndarray:
-    """A feasible MILP start in column order: the replicas, and the unmet, shortfall and moved
-    chips they imply."""
+    """A feasible MILP start in column order: the replicas, and the unmet, shortfall, moved
+    chips and unmet per demand step they imply."""
     chips = replicas * model.unit_chips
     unmet = ix.demand_m_per_hour - R.served(ix, chips)
     short = R.shortfall(ix, chips)[model.z_rows]
-    return np.concatenate([replicas, unmet, short, R.moved(ix, chips)])
+    return np.concatenate([replicas, unmet, short, R.moved(ix, chips),
+                           S.unmet_per_step(ix, unmet)])
 
 
 def _economic(ix: IndexedProblem, model: BuiltModel, run: SolverRun,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .demand_steps import served_value
 from .indexing import IndexedProblem
 
 
@@ -84,10 +85,13 @@ def moved(ix: IndexedProblem, chips: np.ndarray) -> np.ndarray:
 
 
 def economic_objective(ix: IndexedProblem, chips: np.ndarray) -> float:
-    """Value of served demand - serving cost - unmet penalty - migration cost, in $ per hour."""
+    """Value of served demand - serving cost - unmet penalty - migration cost, in $ per hour
+    (on rows with demand steps, the value of the slices served: ``demand_steps.served_value``)."""
     s = served(ix, chips)
     unmet = ix.demand_m_per_hour - s
-    return float(ix.value_usd_per_m @ s - ix.usd_per_chip_hour @ chips
+    value = (float(ix.value_usd_per_m @ s) if ix.demand_steps is None
+             else served_value(ix, s, unmet))
+    return float(value - ix.usd_per_chip_hour @ chips
                  - ix.penalty_usd_per_m @ unmet
                  - ix.migration_usd_per_chip_hour * moved(ix, chips).sum())
 

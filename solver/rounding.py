@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .demand_steps import RowSteps, highest_values
 from .indexing import IndexedProblem
 
 
@@ -29,7 +30,8 @@ def top_up(ix: IndexedProblem, replicas: np.ndarray, tie_break_usd_per_chip_hour
     """Add whole replicas greedily, always the one with the best gain per chip, while rows have room.
 
     The gain of one more replica of option j is what its output is worth - value + penalty of
-    the unmet demand it serves (a partly loaded last replica counts only the demand left), plus
+    the unmet demand it serves (a partly loaded last replica counts only the demand left; on a
+row with demand steps the value of the slices it serves, the most valued unmet ones), plus
     the minimum-service penalty on the part that closes a shortfall - minus its chips' cost
     (with the tie-break). Gains only fall as chips, power and demand are used up, so a lazy
     max-heap (re-evaluate the top, re-insert if it dropped below the next) picks the current
@@ -37,7 +39,7 @@ def top_up(ix: IndexedProblem, replicas: np.ndarray, tie_break_usd_per_chip_hour
     """
     st = _State(ix, np.array(replicas, dtype=float), tie_break_usd_per_chip_hour,
                 min_service_penalty_usd_per_m)
-    full_gain = (st.worth[ix.option_dem] + np.where(ix.min_served_fraction[ix.option_dem] > 0,
+    full_gain = (st.top_worth[ix.option_dem] + np.where(ix.min_served_fraction[ix.option_dem] > 0,
                                                     min_service_penalty_usd_per_m, 0.0)
                  ) * ix.tput_m_per_chip_hour - st.cost
     candidate = ((full_gain > 0) & (st.remaining[ix.option_dem] > 0)
@@ -77,6 +79,9 @@ class _State:
         self.remaining = np.maximum(ix.demand_m_per_hour - out, 0.0)
         self.short = np.maximum(ix.min_served_fraction * ix.demand_m_per_hour - out, 0.0)
         self.worth = ix.value_usd_per_m + ix.penalty_usd_per_m
+        self.top_worth = highest_values(ix) + ix.penalty_usd_per_m  # an upper bound per row
+        self.steps = RowSteps(ix)
+        self._penalty = ix.penalty_usd_per_m.tolist()
         self.cost = ix.usd_per_chip_hour + tie_break
         # plain lists: scalar access in the loop is several times faster than numpy's
         self._rem, self._short = self.remaining.tolist(), self.short.tolist()
@@ -97,9 +102,10 @@ class _State:
         if n_fit < 1 or rem <= 0:
             return 0.0, 0
         load = min(out, rem)
-        gain = (self._worth[k] * load + self.ms_penalty * min(load, short)
-                - self._cost[j] * rc) / rc
-        if rem < out:
+        worth = (self.steps.gain(k, rem, load) + self._penalty[k] * load if k in self.steps
+                 else self._worth[k] * load)
+        gain = (worth + self.ms_penalty * min(load, short) - self._cost[j] * rc) / rc
+        if rem < out or k in self.steps:  # a stepped row's next slices may be worth less
             return gain, 1
         same = math.floor(rem / out) if short <= 0 else max(math.floor(short / out), 1)
         return gain, max(min(n_fit, same), 1)

@@ -121,8 +121,6 @@ def test_bad_elasticities_are_input_errors(tmp_path):
         res = invoke(["run", "--set", "demand.flagship.elasticity=-1", "--set",
                       f"demand.flagship.reference_price_usd_per_m_output={bad}"])
         assert res.exit_code == 2 and "expected a finite price > 0" in res.output, bad
-    res = invoke(["run", "--set", "demand.flagship.elasticity=-1", "--integer"])
-    assert res.exit_code == 2 and "LP only" in res.output
 
 
 def test_price_command_curve_json_and_errors(tmp_path):
@@ -155,10 +153,61 @@ def test_solver_checks_the_steps():
                           "m_output_per_hour": [4.0, 5.0], "value_usd_per_m_output": 2.0})
     with pytest.raises(ValueError, match="must sum to their demand row"):
         AllocationProblem(options=options, capacity=capacity, demand=dem, demand_steps=steps)
-    ok = AllocationProblem(options=options, capacity=capacity, demand=dem,
-                           demand_steps=steps.assign(m_output_per_hour=[5.0, 5.0]))
-    with pytest.raises(ValueError, match="integer='off'"):
-        solve_allocation(ok, SolveOptions(integer="round"))
+
+
+def two_step_problem(replica_chips, chips=10.0):
+    """10 M/h demanded in two slices worth $5 and $2 per M; 1 M per chip-hour at $1."""
+    options = pd.DataFrame({"model": "m", "system": "s", "quarter": Q, "site": "main",
+                            "m_output_per_chip_hour": 1.0, "usd_per_chip_hour": 1.0,
+                            "replica_chips": replica_chips, "kw_per_chip": 1.0})
+    capacity = pd.DataFrame({"system": "s", "quarter": Q, "site": "main", "chips": chips})
+    dem = pd.DataFrame({"model": "m", "quarter": Q, "m_output_per_hour": [10.0],
+                        "value_usd_per_m_output": 5.0, "unmet_penalty_usd_per_m_output": 0.0})
+    steps = pd.DataFrame({"model": "m", "quarter": "2026Q1", "step": [0, 1],
+                          "m_output_per_hour": [4.0, 6.0], "value_usd_per_m_output": [2.0, 5.0]})
+    return AllocationProblem(options=options, capacity=capacity, demand=dem, demand_steps=steps)
+
+
+@pytest.mark.parametrize("mode", ["round", "exact"])
+def test_integer_modes_value_the_slices_a_replica_serves(mode):
+    # replicas of 4 chips, 10 chips: by hand, 1 replica serves the $5 slice's 4 M
+    # (gain 4 x 5 - 4 = 16); a 2nd serves 2 more of it and 2 of the $2 slice
+    # (2 x 5 + 2 x 2 - 4 = 10 > 0): 8 served, objective 6 x 5 + 2 x 2 - 8 = $26/h
+    res = solve_allocation(two_step_problem(4), SolveOptions(integer=mode))
+    assert res.service["served_m_output_per_hour"].iloc[0] == pytest.approx(8.0)
+    assert res.objective_usd_per_hour == pytest.approx(26.0)
+    # replicas of 5 chips: the 2nd serves the last 1 M at $5 and 4 M at $2: 1 x 5 + 4 x 2 - 5
+    # = 8 > 0, so both run: 10 served, 6 x 5 + 4 x 2 - 10 = $28/h
+    res = solve_allocation(two_step_problem(5), SolveOptions(integer=mode))
+    assert res.objective_usd_per_hour == pytest.approx(28.0)
+    # the same with a $3 chip-hour: the 2nd replica loses 1 x 5 + 4 x 2 - 15 = -2: one replica
+    # serves 5 M (5 of the $5 slice), 5 x 5 - 15 = $10/h
+    prob = two_step_problem(5)
+    prob = AllocationProblem(options=prob.options.assign(usd_per_chip_hour=3.0),
+                             capacity=prob.capacity, demand=prob.demand,
+                             demand_steps=prob.demand_steps)
+    res = solve_allocation(prob, SolveOptions(integer=mode))
+    assert res.service["served_m_output_per_hour"].iloc[0] == pytest.approx(5.0)
+    assert res.objective_usd_per_hour == pytest.approx(10.0)
+
+
+def test_unmet_fills_the_lowest_valued_slices_first():
+    from solver.demand_steps import served_value, unmet_per_step
+    from solver.indexing import index_problem
+
+    ix = index_problem(two_step_problem(1))
+    assert unmet_per_step(ix, np.array([5.0])).tolist() == [4.0, 1.0]
+    assert unmet_per_step(ix, np.array([3.0])).tolist() == [3.0, 0.0]
+    assert served_value(ix, np.array([5.0]), np.array([5.0])) == pytest.approx(25.0)
+
+
+def test_integer_elastic_run_on_the_default_scenario():
+    loaded = load_scenario(None, elastic=True)
+    lp, rounded = make_plan(loaded), make_plan(loaded, integer="round")
+    assert rounded.solver_info["integer"] == "round"
+    # whole replicas cost a little welfare, never more than the LP bound
+    assert rounded.solver_info["objective_usd_per_hour"] <= lp.solver_info["objective_usd_per_hour"] + 1e-6
+    assert "clearing_price_usd_per_m_output" in rounded.economics.columns
 
 
 def test_elastic_flag_adds_the_assumed_tier_elasticities_at_list_reference():

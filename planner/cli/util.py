@@ -178,4 +178,4 @@ ELASTIC_OPTION = click.option(
     help="Price-responsive demand: every demand series without an elasticity gets its "
          "tier's assumed one (demand/data/elasticity.yaml: frontier -0.5, flagship -1, open "
          "-1.5; reference = each quarter's list price); shortages then report market-clearing "
-         "prices. LP only.")
+         "prices (in every solver mode).")

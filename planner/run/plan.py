@@ -127,13 +127,6 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
                                   "needs none)")])
     settings = scenario.solver
     elastic = is_elastic(scenario)
-    if elastic and (integer or settings.integer) != "off":
-        from planner.errors import InputError, Problem
-
-        raise InputError([Problem("--integer", None, "demand.*.elasticity",
-                                  "price-responsive demand is planned as an LP only (the whole-"
-                                  "replica modes value unmet demand at one price); drop "
-                                  "--integer/--exact or set every elasticity to 0")])
     quarters = horizon_quarters(scenario)
     table, fleet = cost_table(loaded, quarters)
     costs = table.table
