@@ -118,19 +118,37 @@ def demand_table(scenario, quarters: list[Quarter]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def usd_per_task(input_tokens, output_tokens, usd_per_m_input, usd_per_m_output):
+    """$ per task from $ per million input and output tokens (arrays broadcast)."""
+    return (np.asarray(input_tokens) * np.asarray(usd_per_m_input)
+            + np.asarray(output_tokens) * np.asarray(usd_per_m_output)) / 1e6
+
+
 def override_prices(demand: pd.DataFrame, scenario, model: str,
                     price_input: float | None, price_output: float | None,
-                    price_cached: float | None = None) -> pd.DataFrame:
+                    price_cached: float | None = None,
+                    per_task: tuple[float, float, float] | None = None) -> pd.DataFrame:
     """Copy of ``demand`` with ``model`` sold at the given prices (None keeps the list price).
 
     An output price alone scales the whole list rate card (input and cached input too) to it
     in every quarter (a list without an output price keeps its input prices). A new input
     price without a cached-input price keeps the list cache discount: the cached price moves
-    in proportion (list cached x new input / list input). Revenue and the
+    in proportion (list cached x new input / list input). ``per_task`` = (input tokens,
+    output tokens, $ per task) instead scales the rate card quarter by quarter so that one
+    task, its input at the model's cache mix, costs that price. Revenue and the
     priority-based unmet penalty follow the new prices; an explicit penalty is kept.
     """
     out = demand.copy()
     rows = out["model"] == model
+    card = ("price_usd_per_m_input", "price_usd_per_m_cached_input", "price_usd_per_m_output")
+    if per_task is not None:
+        tokens_in, tokens_out, usd = per_task
+        hit = scenario.models[model].workload.cache_hit
+        p_in, p_cached, p_out = (out.loc[rows, c].to_numpy(dtype=float) for c in card)
+        listed = usd_per_task(tokens_in, tokens_out, (1 - hit) * p_in + hit * p_cached, p_out)
+        scale = np.where(listed > 0, usd / np.where(listed > 0, listed, 1.0), 1.0)
+        for column, price in zip(card, (p_in, p_cached, p_out)):
+            out.loc[rows, column] = price * scale
     if price_output is not None and price_input is None and price_cached is None:
         # the output price alone: the list rate card scaled to it, quarter by quarter
         listed = out.loc[rows, "price_usd_per_m_output"].to_numpy(dtype=float)

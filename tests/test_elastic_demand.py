@@ -81,16 +81,32 @@ def test_the_staircase_converges_to_the_curve():
 
 
 def test_elasticity_zero_changes_nothing():
-    base = load_scenario(None)
-    zero = load_scenario(None, ["demand.flagship.elasticity=0"])
-    assert zero.input_sha256 == base.input_sha256
-    a, b = make_plan(base), make_plan(zero)
+    # --inelastic removes every elasticity: the plan of fixed demand, the hash of a scenario
+    # that never had one; elasticity 0 on every series plans the same
+    fixed = load_scenario(None, elastic=False)
+    assert all(d.elasticity == 0 and d.reference_price_usd_per_m_output is None
+               for d in fixed.scenario.demand.values())
+    stripped = load_scenario(None, [f"demand.{m}.{k}=null" for m in fixed.scenario.demand
+                                    for k in ("elasticity", "reference_price_usd_per_m_output")])
+    assert stripped.input_sha256 == fixed.input_sha256
+    zero = load_scenario(None, [f"demand.{m}.elasticity=0" for m in fixed.scenario.demand])
+    a, b = make_plan(fixed), make_plan(zero)
     pd.testing.assert_frame_equal(a.economics, b.economics)
     pd.testing.assert_frame_equal(a.pnl, b.pnl)
+    assert "clearing_price_usd_per_m_output" not in a.economics.columns
+
+
+def test_the_default_scenario_carries_the_tier_elasticities():
+    d = load_scenario(None).scenario.demand
+    assert (d["flagship"].elasticity, d["mythos-class"].elasticity, d["frontier-30t"].elasticity,
+            d["free-tier"].elasticity) == (-1.0, -0.5, -0.5, 0.0)
+    assert load_scenario(None, elastic=True).input_sha256 == load_scenario(None).input_sha256
+    res = invoke(["run", "--elastic", "--inelastic"])  # the later flag wins, as click does
+    assert res.exit_code == 0 and "clearing" not in res.output
 
 
 def test_an_elastic_plan_reports_clearing_prices_and_revenue_at_them():
-    plan = make_plan(load_scenario(None, ["demand.flagship.elasticity=-1"]))
+    plan = make_plan(load_scenario(None, ["demand.flagship.elasticity=-1"], elastic=False))
     e = plan.economics
     flag = e[e["model"] == "flagship"]
     # list $75 in 2025Q1 = the reference: demand is the forecast; $25 from 2025Q4 triples it
@@ -262,11 +278,25 @@ def test_when_reports_the_clearing_price_at_the_asked_price():
     assert len(short) and (short["clearing_price_usd_per_m_output"] > 40.0).all()
 
 
-def test_a_price_per_task_keeps_the_curve_where_the_scenario_put_it():
-    res = invoke(["when", "--elastic", "--model", "mythos-class", "--per-task", "coding-agent",
-                  "--price-per-task", "1"])
-    assert res.exit_code == 2 and "reference_price_usd_per_m_output to a number" in res.output
-    from planner.queries.when import priced_per_task
-    loaded = load_scenario(None, ["demand.mythos-class.elasticity=-0.5"])
-    priced = priced_per_task(loaded, "mythos-class", "coding-agent", 1.0)
-    assert priced.scenario.demand["mythos-class"].reference_price_usd_per_m_output == 125.0
+def test_a_price_per_task_moves_demand_along_the_curve_of_the_list_reference():
+    from demand.timeline import usd_per_task
+
+    loaded = load_scenario(None)
+    m = loaded.scenario.models["mythos-class"]
+    tokens, hit = m.tokens_per_task["coding-agent"], m.workload.cache_hit
+    base = make_plan(loaded)
+    res = invoke(["when", "--model", "mythos-class", "--per-task", "coding-agent",
+                  "--price-per-task", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    q = pd.DataFrame(json.loads(res.output)["quarters"])
+    d = base.demand[base.demand["model"] == "mythos-class"].reset_index(drop=True)
+    listed = usd_per_task(tokens.input_tokens, tokens.output_tokens,
+                          (1 - hit) * d["price_usd_per_m_input"]
+                          + hit * d["price_usd_per_m_cached_input"], d["price_usd_per_m_output"])
+    # the card scaled by 1 / listed; demand = forecast x (1 / listed)^-0.5 around the list
+    assert np.allclose(q["price_usd_per_task"].dropna(), 1.0)
+    e = base.economics[base.economics["model"] == "mythos-class"].reset_index(drop=True)
+    expected = e["forecast_output_tokens_per_day"] * (1.0 / listed) ** -0.5
+    assert np.allclose(q["demand_output_tokens_per_day"], expected, rtol=1e-9)
+
+

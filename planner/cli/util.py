@@ -174,8 +174,10 @@ def pick(loaded, kind: str, names: tuple[str, ...]) -> list[str]:
 
 
 ELASTIC_OPTION = click.option(
-    "--elastic", is_flag=True,
-    help="Price-responsive demand: every demand series without an elasticity gets its "
-         "tier's assumed one (demand/data/elasticity.yaml: frontier -0.5, flagship -1, open "
-         "-1.5; reference = each quarter's list price); shortages then report market-clearing "
-         "prices (in every solver mode).")
+    "--elastic/--inelastic", default=None,
+    help="Price-responsive demand. The default scenario has it: each demand series carries "
+         "its tier's assumed elasticity (demand/data/elasticity.yaml: frontier -0.5, flagship "
+         "-1, open -1.5, free 0; reference = each quarter's list price), so shortages report "
+         "market-clearing prices. --elastic gives those elasticities to every demand series "
+         "of another scenario that has none; --inelastic plans fixed demand (every elasticity "
+         "removed; --set can still set one).")

@@ -21,6 +21,7 @@ import difflib
 import numpy as np
 import pandas as pd
 
+from demand.timeline import usd_per_task
 from planner.errors import InputError, Problem
 from planner.scenario.schema import Scenario
 
@@ -59,12 +60,6 @@ def task_tokens(scenario: Scenario, task: str | None = None) -> pd.DataFrame:
             if task is None or family == task]
     columns = ["model", "task", "input_tokens_per_task", "output_tokens_per_task", "cache_hit"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def usd_per_task(input_tokens, output_tokens, usd_per_m_input, usd_per_m_output):
-    """$ per task from $ per million input and output tokens (arrays broadcast)."""
-    return (np.asarray(input_tokens) * np.asarray(usd_per_m_input)
-            + np.asarray(output_tokens) * np.asarray(usd_per_m_output)) / 1e6
 
 
 def list_price_per_task(tokens: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:

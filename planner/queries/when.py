@@ -18,7 +18,7 @@ and checks 2 and 4 hold the margin on the task (1 - cost per task / price per ta
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -92,46 +92,20 @@ def check_task(loaded: Loaded, model: str, task: str) -> None:
                                   + (", ".join(sorted(known)) or "none"))])
 
 
-def priced_per_task(loaded: Loaded, model: str, task: str, price: float) -> Loaded:
-    """Copy of ``loaded`` with ``model``'s rate card scaled so one ``task`` costs ``price``.
+def check_task_prices(loaded: Loaded, model: str, task: str) -> None:
+    """Raise when a price period of ``model`` prices one ``task`` at zero: a rate card that
+    cannot be scaled to a price per task."""
+    from demand.timeline import usd_per_task
 
-    Every price period (the base prices and each price change) is scaled by its own factor;
-    input tokens are priced at the model's cache mix, as in the per-token revenue.
-    """
-    from planner.queries.tasks import usd_per_task
-
-    s = loaded.scenario
-    m, d = s.models[model], s.demand[model]
+    m, d = loaded.scenario.models[model], loaded.scenario.demand[model]
     tokens, hit = m.tokens_per_task[task], m.workload.cache_hit
-
-    def scaled(prices):
+    for prices in (d.price_usd_per_m, *d.price_changes.values()):
         cached = prices.cached_input if prices.cached_input is not None else prices.input
-        listed = usd_per_task(tokens.input_tokens, tokens.output_tokens,
-                              (1 - hit) * prices.input + hit * cached, prices.output)
-        if listed <= 0:
+        if usd_per_task(tokens.input_tokens, tokens.output_tokens,
+                        (1 - hit) * prices.input + hit * cached, prices.output) <= 0:
             raise InputError([Problem("--price-per-task", None, model, "the list prices are "
                                       "zero, so they cannot be scaled to a price per task; use "
                                       "--price-output and --price-input")])
-        f = price / float(listed)
-        return prices.model_copy(update={
-            "input": prices.input * f, "output": prices.output * f,
-            "cached_input": None if prices.cached_input is None else prices.cached_input * f})
-
-    pinned = {}
-    if d.elasticity < 0:  # the curve stays where the scenario put it: its reference is kept
-        if d.reference_price_usd_per_m_output == "list":
-            raise InputError([Problem("--price-per-task", None, model, "its demand is price-"
-                                      "responsive around each quarter's list price, which a "
-                                      "price per task rescales; use --price-output, or set "
-                                      f"demand.{model}.reference_price_usd_per_m_output to a "
-                                      "number")])
-        pinned = {"reference_price_usd_per_m_output":
-                  d.reference_price_usd_per_m_output or d.price_usd_per_m.output}
-    demand = d.model_copy(update={
-        **pinned, "price_usd_per_m": scaled(d.price_usd_per_m),
-        "price_changes": {q: scaled(p) for q, p in d.price_changes.items()}})
-    scenario = s.model_copy(update={"demand": {**s.demand, model: demand}})
-    return replace(loaded, scenario=scenario)
 
 
 def when(loaded: Loaded, model: str, price_output: float | None, price_input: float | None = None,
@@ -159,8 +133,10 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
         check_task(loaded, model, task)
     margin = loaded.scenario.economics.target_margin if margin is None else margin
     override = (model, price_input, price_output, price_cached)
-    if price_per_task is not None:
-        loaded, override = priced_per_task(loaded, model, task, price_per_task), None
+    if price_per_task is not None:  # the rate card scaled per price period; a curve's
+        check_task_prices(loaded, model, task)  # reference stays the scenario's list
+        tokens = loaded.scenario.models[model].tokens_per_task[task]
+        override += ((tokens.input_tokens, tokens.output_tokens, price_per_task),)
     plan = make_plan(loaded, price_override=override, **solver_args)
     e = plan.economics[plan.economics["model"] == model].reset_index(drop=True)
     d = plan.demand[plan.demand["model"] == model].reset_index(drop=True)
@@ -242,7 +218,7 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
 def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,
                       margin: float) -> pd.DataFrame:
     """Tokens, cost, price, margin and lowest price (at ``margin``) per task, per quarter."""
-    from planner.queries.tasks import usd_per_task
+    from demand.timeline import usd_per_task
 
     m = loaded.scenario.models[model]
     tokens, hit = m.tokens_per_task[task], m.workload.cache_hit

@@ -106,7 +106,7 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
               time_limit_s: float | None = None, gap: float | None = None,
               price_override: tuple | None = None, without_model: str | None = None) -> Plan:
     """Run the whole plan; ``price_override`` = (model, input price, output price[, cached
-    input price]), each None = list (see :func:`demand.timeline.override_prices`);
+    input price[, per task]]), each None = list (see :func:`demand.timeline.override_prices`);
     ``without_model``: plan as if that model had no demand (what it adds is the difference)."""
     from planner.run.economics import economics_table
     from planner.run.numerics import check_problem

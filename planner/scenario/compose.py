@@ -25,7 +25,8 @@ DEFAULT_PARTS = (("planner", "data/default.yaml"),) \
 DEFAULT_NAME = "default"
 # Vendor allocations `--buy` adds to a scenario without a `procurement` section.
 PROCUREMENT_PART = ("fleets", fleets.PROCUREMENT_FILE)
-# Price elasticities per tier `--elastic` adds to demand series without one.
+# Price elasticities per tier: on the default's demand series, and what `--elastic` adds to
+# the demand series of other scenarios that have none.
 ELASTICITY_PART = ("demand", demand.ELASTICITY_FILE)
 
 
@@ -38,12 +39,18 @@ def default_part_texts() -> list[tuple[str, str]]:
     return [(f"<default>/{pkg}/{rel}", _part_text(pkg, rel)) for pkg, rel in DEFAULT_PARTS]
 
 
-def load_default() -> Located:
-    """The embedded default scenario as one located document."""
+def default_parts() -> Located:
+    """The embedded default's part files merged in order (without the tier elasticities)."""
     merged = Located({})
     for shown, text in default_part_texts():
         merged = merge(merged, load_yaml_text(text, shown, trusted=True))
     return merged
+
+
+def load_default() -> Located:
+    """The embedded default scenario as one located document: its parts, then the assumed
+    price elasticity of each demand series' tier (``demand/data/elasticity.yaml``)."""
+    return _with_tier_elasticities(default_parts())
 
 
 def merge(base: Located, child: Located) -> Located:
@@ -227,14 +234,16 @@ def _key_path(key: str) -> tuple[str, ...] | None:
 
 
 def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = (),
-            buy: bool = False, elastic: bool = False) -> Located:
+            buy: bool = False, elastic: bool | None = None) -> Located:
     """The precedence chain in one place: default (or the file and what it extends) then --set.
 
     ``allow_extends``: folders beyond the scenario's own that ``extends`` may read from.
     ``buy``: a scenario without a ``procurement`` section gets the embedded vendor
     allocations (``fleets/data/procurement.yaml``) before the overrides.
-    ``elastic``: each demand series without an ``elasticity`` gets its model tier's from
-    ``demand/data/elasticity.yaml`` (reference price ``list``), before the overrides.
+    ``elastic``: True gives each demand series without an ``elasticity`` its model tier's
+    from ``demand/data/elasticity.yaml`` (reference price ``list``; the embedded default has
+    them already), False removes every elasticity (fixed demand), None keeps the scenario's;
+    before the overrides, so ``--set`` still sets one.
     """
     roots = ()
     if path is not None:
@@ -247,19 +256,21 @@ def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[st
                                         f"<default>/{pkg}/{rel}", trusted=True))
     if elastic:
         doc = _with_tier_elasticities(doc)
+    elif elastic is False:
+        doc = _without_elasticities(doc)
     doc = apply_overrides(doc, list(overrides))
     doc.data.pop("extends", None)
     return doc
 
 
-def _with_tier_elasticities(doc: Located) -> Located:
-    """``doc`` with the embedded per-tier elasticity on every demand series that has none
-    (a model of a tier the file does not list keeps elasticity 0)."""
+def tier_elasticities(doc: Located) -> dict:
+    """``{"demand": {model: {elasticity, reference_price_usd_per_m_output}}}`` for every
+    demand series of ``doc`` without an elasticity whose model's tier has a non-zero one in
+    ``demand/data/elasticity.yaml`` (empty when none)."""
     import yaml
 
     pkg, rel = ELASTICITY_PART
-    by_tier = yaml.safe_load(_part_text(pkg, rel))[
-        "elasticity_by_tier"]
+    by_tier = yaml.safe_load(_part_text(pkg, rel))["elasticity_by_tier"]
     models = doc.data.get("models") or {}
     demand = doc.data.get("demand") or {}
     added = {}
@@ -269,7 +280,30 @@ def _with_tier_elasticities(doc: Located) -> Located:
             added[key] = {"elasticity": float(by_tier[tier]),
                           "reference_price_usd_per_m_output": series.get(
                               "reference_price_usd_per_m_output", "list")}
+    return {"demand": added} if added else {}
+
+
+def _with_tier_elasticities(doc: Located) -> Located:
+    """``doc`` with :func:`tier_elasticities` merged in."""
+    import yaml
+
+    added = tier_elasticities(doc)
     if not added:
         return doc
-    text = yaml.safe_dump({"demand": added}, sort_keys=True)
+    pkg, rel = ELASTICITY_PART
+    text = yaml.safe_dump(added, sort_keys=True)
     return merge(doc, load_yaml_text(text, f"<default>/{pkg}/{rel}", trusted=True))
+
+
+def _without_elasticities(doc: Located) -> Located:
+    """``doc`` with no elasticity or reference price on any demand series (``--inelastic``)."""
+    import yaml
+
+    demand = doc.data.get("demand") or {}
+    gone = {key: {"elasticity": None, "reference_price_usd_per_m_output": None}
+            for key, series in demand.items() if isinstance(series, dict)
+            and ("elasticity" in series or "reference_price_usd_per_m_output" in series)}
+    if not gone:
+        return doc
+    text = yaml.safe_dump({"demand": gone}, sort_keys=True)
+    return merge(doc, load_yaml_text(text, "--inelastic", trusted=True))

@@ -22,11 +22,12 @@ class Loaded:
 
 def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str] = (),
                   allow_extends: tuple[str, ...] = (), buy: bool = False,
-                  elastic: bool = False) -> Loaded:
+                  elastic: bool | None = None) -> Loaded:
     """The resolved, validated scenario (the embedded default when ``path`` is None);
     ``allow_extends`` lists folders beyond the scenario's own that ``extends`` may read;
     ``buy`` adds the embedded vendor allocations to a scenario without ``procurement``;
-    ``elastic`` the embedded per-tier price elasticities to demand without one."""
+    ``elastic`` True the embedded per-tier price elasticities to demand without one, False
+    removes every elasticity (fixed demand), None keeps the scenario's."""
     doc = resolve(path, list(overrides), tuple(allow_extends), buy, elastic)
     scenario = to_scenario(doc)
     dumped = scenario.model_dump(mode="json")

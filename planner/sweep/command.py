@@ -9,7 +9,7 @@ from planner.errors import InputError, Problem
 def sweep_command(scenario: str | None, overrides, allow_extends, varies, samples: int | None,
                   seed: int | None,
                   workers: int | None, dask: str | None, focus: str | None, out_dir: str | None,
-                  force: bool, as_json: bool, quiet: bool, elastic: bool = False) -> None:
+                  force: bool, as_json: bool, quiet: bool, elastic: bool | None = None) -> None:
     from planner.output.tables import json_text
     from planner.scenario.loaded import load_scenario
     from planner.sweep.report import Summary
