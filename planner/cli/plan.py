@@ -145,8 +145,8 @@ def when(scenario, overrides, allow_extends, model, price_output, price_input, p
     Re-plans the fleet with MODEL sold at --price-output, so it competes with the other
     models for capacity, and reports per quarter the cost, margin, served fraction and what
     binds (no system fits, not enough capacity, cost too high). With price-responsive
-    demand (--elastic or demand.MODEL.elasticity) the demand is the curve's at that price and
-    clearing_out is the price at which it equals what is served.
+    demand (the default scenario's; --inelastic for fixed demand) the demand is the
+    curve's at that price and clearing_out is the price at which it equals what is served.
     Per task: --price-output/--price-input stay $ per M tokens; --per-task TASK adds
     cost_usd_per_task (input tokens x cost per M input + output tokens x cost per M output,
     on the systems used), price_usd_per_task (the same with the prices, input at the
