@@ -67,11 +67,62 @@ def build_figures(run: RunData) -> list[Figure]:
                 lambda frames=frames, model=model, quarter=quarter, speed=speed:
                     plots.pareto_figure(frames, model, quarter, speed)))
     specs = [(*spec, "plots") for spec in specs] + [(*spec, "pnl") for spec in _pnl_specs(run)]
-    figures = []
-    for name, title, caption, make, section in specs:
-        png, svg = plots.render_formats(make(), ("png", "svg"))
-        figures.append(Figure(name, title, caption, png, svg, section))
-    return figures
+    images = _render_all([make for _, _, _, make, _ in specs])
+    return [Figure(name, title, caption, png, svg, section)
+            for (name, title, caption, _, section), (png, svg) in zip(specs, images)]
+
+
+_MAKERS: list = []  # the figures of the current build_figures call, for forked workers
+MAX_WORKERS = 4
+
+
+def _render_one(i: int) -> tuple[bytes, bytes]:
+    png, svg = plots.render_formats(_MAKERS[i](), ("png", "svg"))
+    return png, svg
+
+
+def _render_all(makers: list) -> list[tuple[bytes, bytes]]:
+    """(PNG, SVG) bytes of each figure maker, in order. Drawing is most of a report's time
+    and each figure is independent, so with more than one core the figures are drawn by
+    forked worker processes (they inherit the makers; only bytes come back; they ignore
+    Ctrl-C and SIGTERM, which the command handles, and are stopped with it); the bytes are
+    the same as drawn in this process."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(len(makers), cores or 1, MAX_WORKERS)
+    _MAKERS[:] = makers
+    try:
+        if workers < 2 or not _can_fork():
+            return [_render_one(i) for i in range(len(makers))]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_ignore_signals)
+        try:
+            return list(pool.map(_render_one, range(len(makers))))
+        except BaseException:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _MAKERS.clear()
+
+
+def _ignore_signals() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _pnl_specs(run: RunData) -> list[tuple]:
