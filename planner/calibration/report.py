@@ -25,12 +25,17 @@ from planner.calibration import fit as fitting
 from planner.calibration import params
 from planner.calibration.points import SHIPPED, SHIPPED_NAME, CalibrationPoint, parse_points
 from planner.calibration.predict import load_catalog
-from planner.costcore.efficiency import EfficiencyTable, parse_efficiency_table
+from planner.costcore.efficiency import (DEEPEP_SCALEOUT_COMM, DEEPEP_SCALEOUT_LATENCY_US,
+                                         EfficiencyTable, parse_efficiency_table)
 from planner.errors import InputError, Problem
 
 PARAMS_NAME = "planner/data/efficiency.yaml"
 SUMMARIES = (("in_sample", "in-sample"), ("leave_one_point_out", "leave-one-point-out CV"),
-             ("leave_one_source_out", "leave-one-source-out CV"))
+             ("leave_one_source_out", "leave-one-source-out CV"),
+             ("nvidia_in_sample", "NVIDIA in-sample"),
+             ("nvidia_leave_one_point_out", "NVIDIA leave-one-point-out"),
+             ("nvidia_leave_one_source_out", "NVIDIA leave-one-source-out"))
+_IN_SAMPLE = ("in_sample", "nvidia_in_sample")
 METHOD = ("scipy.optimize.least_squares (trf) per family on ln(predicted / measured) of the "
           "used points, log-parameters bounded (fractions in [0.01, 1], times in [0.01, 1000] "
           "us), weak prior 0.1 x ln(value / textbook) / ln(10), start at the textbook values")
@@ -106,10 +111,12 @@ def _frame(points: Sequence[CalibrationPoint], systems, prediction, loo, loso) -
 
 
 def _summaries(frame: pd.DataFrame) -> dict:
-    used = frame[frame["used"]]
     out = {}
-    for key, column in (("in_sample", "predicted"), ("leave_one_point_out", "loo_ratio"),
-                        ("leave_one_source_out", "loso_ratio")):
+    for key, _ in SUMMARIES:
+        used = frame[frame["used"] & (frame["family"].isin(params.NVIDIA)
+                                      if key.startswith("nvidia_") else True)]
+        column = {"in_sample": "predicted", "leave_one_point_out": "loo_ratio",
+                  "leave_one_source_out": "loso_ratio"}[key.removeprefix("nvidia_")]
         if column == "predicted":
             pred = used["predicted"].to_numpy()
         else:
@@ -143,8 +150,9 @@ def evaluate(points_path=None, params_path=None, catalog=None) -> Calibration:
         note = (f"cross-validation not available for {len(missing)} point(s) "
                 f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): the parameter "
                 "file was not fitted on these points; run `planner calibrate --fit`")
-        for key, _ in SUMMARIES[1:]:
-            summary[key] = None
+        for key, _ in SUMMARIES:
+            if key not in _IN_SAMPLE:
+                summary[key] = None
     return Calibration(points, table, frame, summary, name, pname, digest, note)
 
 
@@ -264,6 +272,10 @@ def params_text(fits: Mapping[str, fitting.FamilyFit], cal: Calibration, version
             values = params.rounded(params.TEXTBOOK.get(name, params.TEXTBOOK["generic"]))
             note = f"textbook, no calibration points: {params.TEXTBOOK_NOTES.get(name, '[A]')}"
         body = ", ".join(f"{k}: {values[k]:g}" for k in params.KEYS)
+        body += f", scaleout_comm: {DEEPEP_SCALEOUT_COMM:g}, scaleout_latency_us: {DEEPEP_SCALEOUT_LATENCY_US:g}"
+        bound = params.at_bound(values) if name in fits else []
+        if bound:
+            note += f"; AT A BOUND: {', '.join(bound)}"
         lines.append(f"  {name}: {{{body}}}  # {note}")
     return "\n".join(lines) + "\n"
 
@@ -314,6 +326,13 @@ def summary_lines(cal: Calibration) -> list[str]:
         lines.append(f"{label + ':':27s} {_factor_text(cal.summary.get(key))}")
     if cal.cv_note:
         lines.append(cal.cv_note)
+    fitted = sorted(set(cal.frame.loc[cal.frame["used"], "family"]))
+    for row in families_frame(cal.table, fitted).itertuples(index=False):
+        values = {k: getattr(row, k) for k in params.KEYS}
+        bound = params.at_bound(values)
+        if bound:
+            lines.append(f"AT A BOUND: {row.family} {', '.join(bound)} (the points push it "
+                         "to the edge of its range; see planner/calibration/params.py)")
     unused = cal.frame[~cal.frame["used"]]
     for row in unused.itertuples(index=False):
         lines.append(f"not used: {row.id} (see its notes in {cal.points_file})")
@@ -341,7 +360,8 @@ def families_frame(table: EfficiencyTable, names: Sequence[str]) -> pd.DataFrame
         rows.append({"family": name, "compute": f.compute, "memory": f.memory, "comm": f.comm,
                      "layer_overhead_us": f.layer_overhead_s * 1e6,
                      "collective_latency_us": f.collective_latency_s * 1e6,
-                     "sequence_overhead_us": f.sequence_overhead_s * 1e6})
+                     "sequence_overhead_us": f.sequence_overhead_s * 1e6,
+                     "prefill_compute": f.prefill_compute_eff})
     return pd.DataFrame(rows)
 
 
