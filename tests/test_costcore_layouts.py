@@ -169,3 +169,38 @@ def test_cost_table_reports_the_layouts():
     assert dense.attention_tp * dense.pipeline_stages == dense.replica_chips
     assert moe.prefill_replica_chips >= 1 and moe.attention_tp in (1, 2, 4, 8)
     assert model_arrays({"m": examples.mythos_10t()}).kv_latent[0] == 0.0  # no MLA marker
+
+
+def test_no_chosen_configuration_of_the_default_scenario_sits_at_a_grid_edge():
+    from planner.run.plan import cost_table
+    from planner.run.plausibility import grid_edge_warnings
+    from planner.scenario.loaded import load_scenario
+
+    loaded = load_scenario()
+    table, _ = cost_table(loaded)
+    assert grid_edge_warnings(loaded.scenario, table) == []
+
+
+def test_a_configuration_at_the_batch_edge_is_reported():
+    from planner.costcore.select import grid_edges
+
+    ct = evaluate({"m": examples.model(8, 8, experts=None, tps=1)}, {"h": examples.h100_8()},
+                  ["2026Q1"], [[2.0]], batch=(1, 2, 4))
+    edges = grid_edges(ct.table, ct.grid)
+    assert list(edges["edge"]) == ["batch"] and int(edges["batch"].iloc[0]) == 4
+
+
+def test_cost_json_reports_the_layout_and_the_prefill_replica():
+    import json
+
+    from click.testing import CliRunner
+
+    from planner.cli.main import main
+
+    out = CliRunner().invoke(main, ["cost", "--model", "mythos-class", "--system", "gb300-nvl72",
+                                    "--quarter", "2027Q4", "--json"])
+    assert out.exit_code == 0, out.output
+    [row] = json.loads(out.stdout)
+    assert row["expert_parallel"] == row["replica_chips"] and row["pipeline_stages"] == 1
+    assert row["attention_tp"] in (1, 2, 4, 8) and row["prefill_replica_chips"] >= 1
+    assert row["prefill_attention_tp"] in (1, 2, 4, 8)

@@ -8,7 +8,8 @@ from planner.cli.util import (SCENARIO_ARG, SET_OPTION, FiniteFloat, PlotFile, S
 from planner.errors import RunError
 
 COST_JSON_KEYS = ("model", "system", "quarter", "available", "feasible", "reason",
-                  "replica_chips", "batch",
+                  "replica_chips", "batch", "attention_tp", "expert_parallel", "pipeline_stages",
+                  "prefill_replica_chips", "prefill_attention_tp",
                   "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
                   "input_tokens_per_s_per_chip", "ttft_s", "usd_per_m_input", "usd_per_m_output",
                   "usd_per_m_blended", "m_output_per_chip_hour", "usd_per_chip_hour",

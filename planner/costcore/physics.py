@@ -106,7 +106,7 @@ __all__ = ["Grid", "evaluate_grid", "MAX_REPLICA_CHIPS"]
 DEFAULT_REPLICA_CHIPS = (1, 2, 4, 8, 16, 32, 64, 72, 128, 144, 256, 288, 512, 576, 1024, 1152)
 DEFAULT_BATCH = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768,
                  1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768, 49152,
-                 65536)
+                 65536, 98304, 131072, 196608, 262144)
 ACTIVATION_BYTES = 2.0
 HBM_RESERVE_FRACTION = 0.10
 _CHUNK_CONFIGS = 1 << 16  # configurations per vectorised chunk: keeps temporaries in cache

@@ -191,3 +191,18 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
         df[key] = df[key].astype(np.int64)
     df.attrs["units"] = dict(UNITS)
     return df.reset_index(drop=True)
+
+
+def grid_edges(table: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """Feasible rows of :func:`cheapest` whose configuration sits at an edge of the grid rather
+    than at a declared limit: the largest batch of the grid, or the largest replica size of the
+    grid while the system's ``max_replica_domains`` would allow more chips. Column ``edge``
+    says which ("batch", "replica")."""
+    n_top = float(np.max(grid.replica_chips))
+    allowed = grid.systems.chips_per_domain * grid.systems.max_replica_domains
+    more = pd.Series(allowed > n_top, index=list(grid.systems.names))
+    at_batch = table["feasible"] & (table["batch"] == np.max(grid.batch))
+    at_replica = (table["feasible"] & (table["replica_chips"] == n_top)
+                  & table["system"].map(more).astype(bool))
+    edge = np.where(at_batch, "batch", np.where(at_replica, "replica", ""))
+    return table.assign(edge=edge)[edge != ""]
