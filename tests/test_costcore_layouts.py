@@ -204,3 +204,15 @@ def test_cost_json_reports_the_layout_and_the_prefill_replica():
     assert row["expert_parallel"] == row["replica_chips"] and row["pipeline_stages"] == 1
     assert row["attention_tp"] in (1, 2, 4, 8) and row["prefill_replica_chips"] >= 1
     assert row["prefill_attention_tp"] in (1, 2, 4, 8)
+
+
+def test_a_scenario_wide_deployment_applies_to_systems_without_their_own(tmp_path):
+    from planner.scenario.loaded import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text("extends: default\nname: s\ndeployment: {overlap: true, mtp: {draft_tokens: 1, "
+                    "accepted_tokens: 1.7}}\n")
+    systems = load_scenario(str(path)).scenario.systems
+    assert systems["a100-sxm8"].deployment.overlap  # the catalog gives A100 none
+    assert systems["a100-sxm8"].deployment.mtp.accepted_tokens == 1.7
+    assert systems["h100-hgx8"].deployment.mtp is None  # its own {overlap: true} wins
