@@ -216,3 +216,17 @@ def test_a_scenario_wide_deployment_applies_to_systems_without_their_own(tmp_pat
     assert systems["a100-sxm8"].deployment.overlap  # the catalog gives A100 none
     assert systems["a100-sxm8"].deployment.mtp.accepted_tokens == 1.7
     assert systems["h100-hgx8"].deployment.mtp is None  # its own {overlap: true} wins
+
+
+def test_prefill_rate_matches_the_held_out_lmsys_h100_figure():
+    """LMSYS (2025-05): 52.3k input tokens/s per 8-H100 node at 2000-token prompts, a figure
+    no fit uses; the fitted prefill_compute puts DeepSeek-V3 prefill within 10 % of it."""
+    from demand.schema import Slo, Workload
+    from planner.scenario.loaded import load_scenario
+
+    sc = load_scenario().scenario
+    v3 = sc.models["deepseek-v3"].model_copy(update=dict(
+        workload=Workload(input_tokens=2000, output_tokens=100, cache_hit=0.0),
+        slo=Slo(min_output_tokens_per_s=1e-3, max_ttft_s=1e6)))
+    row = evaluate({"v3": v3}, {"h": sc.systems["h100-hgx8"]}, ["2026Q1"], [[1.0]]).table.iloc[0]
+    assert abs(8 * row.input_tokens_per_s_per_chip / 52.3e3 - 1) < 0.10
