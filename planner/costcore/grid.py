@@ -87,7 +87,9 @@ class Grid:
         """Chip-seconds per output token including the prefill regime's share of its input."""
         ratio = self.models.input_tokens / self.models.output_tokens
         prefill = ratio[:, None, None] * self.prefill_chip_s_per_token()
-        return self.output_chip_s_per_token() + prefill[..., None, None]
+        out = self.output_chip_s_per_token()
+        out += prefill[..., None, None]
+        return out
 
     def meets_slo(self) -> np.ndarray:
         """Fits, reaches the per-user speed target and the TTFT target, (M,S,Q,R,B)."""

@@ -94,14 +94,16 @@ def cheapest(grid: Grid) -> pd.DataFrame:
     rows = M * S * Q
     total = grid.total_chip_s_per_output().reshape(rows, R * B)
     ok = grid.meets_slo().reshape(rows, R * B)
-    best = _argmin_rows(total, ok)
-    feasible = ok[np.arange(rows), best]
-
-    # best-effort configurations for the rows that miss a target
+    feasible = ok.any(axis=1)
     m_i, s_i, q_i = np.unravel_index(np.arange(rows), (M, S, Q))
     fits = grid.fits[m_i, s_i].reshape(rows, R * B)
     any_fit = fits.any(axis=1)
     bad = np.flatnonzero(~feasible & any_fit)
+    total_bad = total[bad]
+    np.putmask(total, ~ok, np.inf)  # in place: no second 5-D temporary
+    best = np.argmin(total, axis=1)
+
+    # best-effort configurations for the rows that miss a target
     reason = np.full(rows, "", dtype=object)
     if bad.size:
         step = grid.step_s.reshape(rows, R * B)[bad]
@@ -111,7 +113,7 @@ def cheapest(grid: Grid) -> pd.DataFrame:
         min_ttft = grid.prefill_ttft_s()[m_i[bad], s_i[bad], q_i[bad]]
         speed_miss = ~fast.any(axis=1)
         fastest = _argmin_rows(step, fits_bad)
-        best[bad] = np.where(speed_miss, fastest, _argmin_rows(total[bad], fast))
+        best[bad] = np.where(speed_miss, fastest, _argmin_rows(total_bad, fast))
         top_speed = 1.0 / step[np.arange(bad.size), fastest]
         target_speed = grid.models.min_output_tokens_per_s[m_i[bad]]
         target_ttft = grid.models.max_ttft_s[m_i[bad]]
