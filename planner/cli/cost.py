@@ -234,15 +234,15 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
     parameter file with today's date and the points used.
     Example: planner calibrate --plot calibration.png
     """
-    from planner.calibration import report
+    from planner.calibration import paramfile, report
     from planner.output.tables import json_text
 
     if do_fit:
         target = params_file or str(report.shipped_params_path())
         fits, fresh = report.refit(points_file)
-        text = report.params_text(fits, fresh, report.next_version(target))
+        text = paramfile.params_text(fits, fresh, paramfile.next_version(target))
         try:
-            report.write_params(text, target)
+            paramfile.write_params(text, target)
         except OSError as exc:
             raise RunError(f"cannot write {target}: {exc}") from None
         click.echo(f"wrote {params_file or report.PARAMS_NAME}", err=True)
