@@ -65,7 +65,8 @@ def _residual_fn(points: Sequence[CalibrationPoint], models, systems):
                      prefill_compute_eff=np.full(S, v["prefill_compute"]),
                      layer_overhead_s=np.full(S, v["layer_overhead_us"] * 1e-6),
                      collective_latency_s=np.full(S, v["collective_latency_us"] * 1e-6))
-        got = pred.predict_arrays(sa, np.full(S, v["sequence_overhead_us"] * 1e-6)).tokens_per_s_per_gpu
+        seq = np.full(S, v["sequence_overhead_us"] * 1e-6)
+        got = pred.predict_arrays(sa, seq).tokens_per_s_per_gpu
         r = np.log(got / measured)
         return np.where(np.isfinite(r), r, INFEASIBLE_RESIDUAL)
 
@@ -117,7 +118,8 @@ def fit_group(members: Mapping[str, Sequence[CalibrationPoint]], models: Mapping
         for c in idx_shared:
             xp = x.copy()
             xp[c] += step[c]
-            jac[:rows[-1], c] = (np.concatenate(point_residuals(xp)) - np.concatenate(base)) / step[c]
+            moved = np.concatenate(point_residuals(xp)) - np.concatenate(base)
+            jac[:rows[-1], c] = moved / step[c]
         jac[rows[-1]:, :] = np.eye(x.size) * params.PRIOR_WEIGHT / np.log(10.0)
         return jac
 

@@ -227,7 +227,8 @@ def _predict_point(p: CalibrationPoint, grid: physics.Grid, user_steps: dict, s:
     for r in range(len(N)):
         if not grid.valid_replica[s, r] or not p.min_replica_chips <= N[r] <= limit:
             continue
-        b_fit = (usable - grid.weight_bytes_per_chip[0, s, r]) / (kv_fit * grid.kv_chips_per_sequence[0, r])
+        kv_chip = kv_fit * grid.kv_chips_per_sequence[0, r]  # one sequence's KV per chip
+        b_fit = (usable - grid.weight_bytes_per_chip[0, s, r]) / kv_chip
         if b_fit < 1.0:
             continue
         log_step = np.log(step[r])

@@ -63,4 +63,5 @@ def kv_is_latent(model) -> bool:
     a different form) or infers its attention width (the DeepSeek-V3 MLA shape)."""
     if model.kv_latent is not None:
         return model.kv_latent
-    return model.prefill_attention_width is not None or "attention_width" in model_shape(model).inferred
+    return (model.prefill_attention_width is not None
+            or "attention_width" in model_shape(model).inferred)

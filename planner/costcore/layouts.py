@@ -64,7 +64,8 @@ def valid_layouts(chips_per_domain: np.ndarray, layouts: Layouts,
                   max_domains: np.ndarray | None = None) -> np.ndarray:
     """(S, R) mask: the replica is inside one domain or up to ``max_domains`` whole domains and
     at most MAX_REPLICA_CHIPS chips, and its TP group fits in one domain."""
-    n, t, d = layouts.replica_chips[None, :], layouts.attention_tp[None, :], chips_per_domain[:, None]
+    n, t = layouts.replica_chips[None, :], layouts.attention_tp[None, :]
+    d = chips_per_domain[:, None]
     most = np.inf if max_domains is None else max_domains[:, None]
     size_ok = (n <= MAX_REPLICA_CHIPS) & ((n <= d) | ((np.mod(n, d) == 0) & (n <= d * most)))
     return size_ok & (t <= np.minimum(n, d))

@@ -272,8 +272,8 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
 
     # ---- (M, S, R, B) memory fit and bytes read per step
     kv_b = kv_share[:, :, None] * Bt  # (M, R, B) KV chips-share of B sequences
-    fits = valid[None, :, :, None] & (store[..., None] + (mt["kv_fit"][:, None, None] * kv_b)[:, None]
-                                      <= usable[..., None])
+    kv_full = (mt["kv_fit"][:, None, None] * kv_b)[:, None]  # (M, 1, R, B)
+    fits = valid[None, :, :, None] & (store[..., None] + kv_full <= usable[..., None])
     cov_b = coverage(mt["kfrac"][:, None, None], Bt * verify[..., None])  # (M, S, B)
     mem_bytes = (read_dense[..., None]
                  + (mt["expert_bytes"][:, None, None] * cov_b)[:, :, None, :] / N[:, None]
@@ -316,5 +316,6 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
 
     return Grid(models=models, systems=systems, quarters=quarters, layouts=lay, batch=Bt,
                 usd_per_chip_hour=usd, serving_efficiency=se, valid_replica=valid, fits=fits,
-                weight_bytes_per_chip=np.broadcast_to(store, (M, S, R)), kv_chips_per_sequence=kv_share, step_s=step,
+                weight_bytes_per_chip=np.broadcast_to(store, (M, S, R)),
+                kv_chips_per_sequence=kv_share, step_s=step,
                 input_chip_s_per_token=input_cs, ttft_s=ttft, prefill_option=prefill_option)

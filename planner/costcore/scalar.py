@@ -78,7 +78,8 @@ def _layout_terms(m: dict, s: dict, se: float, n: float, t: float) -> dict:
     pk_w, pk_a = s["peak_flops_per_s"][prec], s["peak_flops_per_s"][min(prec, 1)]
     inp, outp = m["input_tokens"], m["output_tokens"]
     x = max((1 - m["cache_hit"]) * inp, min(inp, 1.0))
-    ft_dec = (2 * m["active_params"] / pk_w + 4 * L * m["attention_width"] * (inp + outp / 2) / pk_a) / ce
+    ft_dec = (2 * m["active_params"] / pk_w
+              + 4 * L * m["attention_width"] * (inp + outp / 2) / pk_a) / ce
     width_pf = m.get("prefill_attention_width", m["attention_width"])
     ft_pf = (2 * m["active_params"] / pk_w + 4 * L * width_pf * (inp - x / 2) / pk_a) / pce
     comm_pf = up / (su * pf.PREFILL_SCALEUP_EFF) + out / (so * pf.PREFILL_SCALEOUT_EFF)

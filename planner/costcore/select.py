@@ -56,7 +56,7 @@ def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
     mo, lay = grid.models, grid.layouts
     n, bt = grid.replica_chips[r], grid.batch[b]
     step = grid.step_s[m, s, q, r, b]
-    moe = (mo.experts_total[m] > 1) & (mo.experts_active[m] < mo.experts_total[m])
+    moe = (mo.experts_total > 1) & (mo.experts_active < mo.experts_total)  # (M,)
     pr = grid.prefill_option[m, s, q]
     input_cs = grid.input_chip_s_per_token[m, s, q, pr]
     usd = grid.usd_per_chip_hour[s, q]
@@ -68,8 +68,8 @@ def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
     return {
         "replica_chips": n, "batch": bt,
         "attention_tp": lay.attention_tp[r],
-        "expert_parallel": np.where(moe, n, 1.0),
-        "pipeline_stages": np.where(moe, 1.0, lay.groups[r]),
+        "expert_parallel": lay.expert_parallel(moe)[m, r],
+        "pipeline_stages": lay.pipeline_stages(moe)[m, r],
         "prefill_replica_chips": lay.replica_chips[pr],
         "prefill_attention_tp": lay.attention_tp[pr],
         "output_tokens_per_s_per_user": 1.0 / step,
