@@ -88,26 +88,50 @@ def _argmin_rows(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.argmin(np.where(mask, values, np.inf), axis=-1)
 
 
+def _best_per_row(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """(best flat (R*B) index, feasible) per (model, system, quarter) row: the configuration
+    meeting the targets with the least :meth:`Grid.total_chip_s_per_output`, computed one model
+    at a time (the same arithmetic, without a second 5-D array: the first call stays fast)."""
+    M, S, Q, R, B = grid.shape
+    mo = grid.models
+    ratio = mo.input_tokens / mo.output_tokens
+    prefill = ratio[:, None, None] * grid.prefill_chip_s_per_token()
+    ttft_ok = grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None]
+    max_step = 1.0 / mo.min_output_tokens_per_s
+    per_chip = grid.replica_chips[:, None] / grid.batch[None, :]
+    best = np.empty((M, S * Q), dtype=np.intp)
+    feasible = np.empty((M, S * Q), dtype=bool)
+    for m in range(M):
+        step = grid.step_s[m]
+        ok = (step <= max_step[m]) & ttft_ok[m][..., None, None] & grid.fits[m][:, None]
+        total = step * per_chip
+        total += prefill[m][..., None, None]
+        np.putmask(total, ~ok, np.inf)
+        best[m] = np.argmin(total.reshape(S * Q, R * B), axis=1)
+        feasible[m] = ok.reshape(S * Q, R * B).any(axis=1)
+    return best.ravel(), feasible.ravel()
+
+
 def cheapest(grid: Grid) -> pd.DataFrame:
     """One row per (model, system, quarter): the cheapest configuration meeting the targets."""
     M, S, Q, R, B = grid.shape
     rows = M * S * Q
-    total = grid.total_chip_s_per_output().reshape(rows, R * B)
-    ok = grid.meets_slo().reshape(rows, R * B)
-    feasible = ok.any(axis=1)
+    best, feasible = _best_per_row(grid)
     m_i, s_i, q_i = np.unravel_index(np.arange(rows), (M, S, Q))
     fits = grid.fits[m_i, s_i].reshape(rows, R * B)
     any_fit = fits.any(axis=1)
     bad = np.flatnonzero(~feasible & any_fit)
-    total_bad = total[bad]
-    np.putmask(total, ~ok, np.inf)  # in place: no second 5-D temporary
-    best = np.argmin(total, axis=1)
 
     # best-effort configurations for the rows that miss a target
     reason = np.full(rows, "", dtype=object)
     if bad.size:
         step = grid.step_s.reshape(rows, R * B)[bad]
         fits_bad = fits[bad]
+        ratio = (grid.models.input_tokens / grid.models.output_tokens)[m_i[bad]]
+        total_bad = (step.reshape(bad.size, R, B) * (grid.replica_chips[:, None] / grid.batch)
+                     ).reshape(bad.size, R * B)
+        prefill_bad = grid.prefill_chip_s_per_token()[m_i[bad], s_i[bad], q_i[bad]]
+        total_bad += (ratio * prefill_bad)[:, None]
         max_step = 1.0 / grid.models.min_output_tokens_per_s[m_i[bad]]
         fast = fits_bad & (step <= max_step[:, None])
         min_ttft = grid.prefill_ttft_s()[m_i[bad], s_i[bad], q_i[bad]]
