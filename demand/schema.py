@@ -83,7 +83,17 @@ class Model(Section):
         "prefill runs uncompressed, q_heads x (qk_head_dim + v_head_dim) / 2 (DeepSeek-V3: "
         "20480); default: attention_width.")
     speculative: Optional[Speculative] = Field(
-        None, description="Multi-token-prediction speculative decoding; omit for plain decoding.")
+        None, description="Multi-token-prediction speculative decoding on every system; omit "
+        "for plain decoding or the system's `deployment.mtp`.")
+    mtp_head: bool = Field(
+        False, description="The model ships a multi-token-prediction head (DeepSeek-V3/R1), so "
+        "a system's `deployment.mtp` applies to it.")
+    kv_latent: Optional[bool] = Field(
+        None, description="The KV cache is one latent per token and layer shared by all heads "
+        "(MLA), so each attention-TP rank holds all of it; default: true when "
+        "prefill_attention_width is declared (only MLA prefills in another form) or the "
+        "architecture is inferred (the DeepSeek-V3 MLA shape), else false (GQA/MHA: sharded "
+        "over heads).")
     kv_bytes_per_token: PositiveFloat = Field(
         description="KV-cache bytes per token over all layers, at the serving KV precision.")
     experts: Optional[Experts] = Field(None, description="Omit for a dense model.")

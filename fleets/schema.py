@@ -50,8 +50,39 @@ class Capex(Section):
 class Efficiency(Section):
     """Achieved fractions of peak; overrides the calibrated defaults of the system's family."""
 
-    compute: UnitInterval = Field(description="Achieved fraction of peak FLOP/s, in (0, 1].")
+    compute: UnitInterval = Field(description="Achieved fraction of peak FLOP/s, in (0, 1]; "
+                                  "decode, and prefill too unless `prefill_compute` is given.")
     memory: UnitInterval = Field(description="Achieved fraction of peak HBM bandwidth, in (0, 1].")
+    prefill_compute: Optional[UnitInterval] = Field(
+        None, description="Achieved fraction of peak FLOP/s in prefill, in (0, 1]; default: "
+        "`compute`.")
+
+
+class Mtp(Section):
+    """Speculative decoding with the model's multi-token-prediction head."""
+
+    draft_tokens: PositiveInt = Field(description="Draft tokens proposed per decode step.")
+    accepted_tokens: Annotated[float, Field(ge=1)] = Field(
+        description="Mean tokens emitted per sequence per step, the bonus token included, "
+        "at most 1 + draft_tokens (DeepSeek-V3 reports 1.85 with one draft token).")
+
+    @model_validator(mode="after")
+    def _accepted_within_draft(self) -> "Mtp":
+        if self.accepted_tokens > 1 + self.draft_tokens:
+            raise ValueError(f"accepted_tokens {self.accepted_tokens:g} is more than "
+                             f"1 + draft_tokens = {1 + self.draft_tokens}")
+        return self
+
+
+class Deployment(Section):
+    """How the serving stack runs on a system (declared, not fitted; physics.py)."""
+
+    overlap: bool = Field(
+        False, description="Two-micro-batch overlap in decode: communication hides behind the "
+        "other micro-batch's compute and memory time, up to the shorter of the two.")
+    mtp: Optional[Mtp] = Field(
+        None, description="MTP speculative decoding for the models that have an MTP head "
+        "(`mtp_head: true`); a model's own `speculative` wins.")
 
 
 class System(Section):
@@ -75,6 +106,9 @@ class System(Section):
     capex: Optional[Capex] = Field(None, description="Owned-hardware cost breakdown; give this "
                                    "or `usd_per_chip_hour`.")
     efficiency: Optional[Efficiency] = None
+    deployment: Optional[Deployment] = Field(
+        None, description="Serving deployment options; default: the scenario's `deployment`, "
+        "else none (no overlap, no MTP).")
     available_from: QuarterField = Field(description="First quarter the system can be delivered.")
 
     @model_validator(mode="after")

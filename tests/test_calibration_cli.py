@@ -11,8 +11,8 @@ from planner.cli.main import main
 RUN = CliRunner()
 HEADER = ",".join(COLUMNS)
 A100 = [
-    "a1,llama-7b,a100-sxm8,llama-7b,a100-sxm,1,fp16,trt-llm,128,128,256,,5353,output,aggregated,,,,yes,src-a,",
-    "a2,llama-7b,a100-sxm8,llama-7b,a100-sxm,1,fp16,trt-llm,128,2048,32,,1518,output,aggregated,,,,yes,src-b,",
+    "a1,llama-7b,a100-sxm8,llama-7b,a100-sxm,1,fp16,trt-llm,128,128,256,,5353,output,aggregated,,,,yes,src-a,,,",
+    "a2,llama-7b,a100-sxm8,llama-7b,a100-sxm,1,fp16,trt-llm,128,2048,32,,1518,output,aggregated,,,,yes,src-b,,,",
 ]
 
 
@@ -35,7 +35,7 @@ def test_json_and_plots(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {"points", "summary", "families", "version", "date"} <= set(data)
-    assert len(data["points"]) == 33
+    assert len(data["points"]) == 35
     row = next(r for r in data["points"] if r["id"] == "aic-h200-tp1-c4")
     assert row["ratio"] == row["predicted"] / row["measured"]
     assert data["summary"]["in_sample"]["median_factor"] >= 1.0

@@ -33,11 +33,15 @@ def test_sequence_overhead_adds_per_sequence_time_per_data_parallel_group():
     x = 20e-6
     plain, more = grid({"d": DENSE, "m": MOE}), grid({"d": DENSE, "m": MOE}, sequence_overhead_s=[x])
     batch = np.array([1, 16, 64])
-    # dense: one group whatever N; MoE: t = 8 on 8 chips -> one group, 1 chip -> one group
-    for m in (0, 1):
-        for r in (0, 1):
-            assert np.allclose(more.step_s[m, 0, 0, r] - plain.step_s[m, 0, 0, r], x * batch,
-                               rtol=1e-9, atol=0)
+    # layouts (N, t): (1, 1), (8, 1), (8, 2), (8, 4), (8, 8); dense: one group whatever the
+    # layout; MoE: N / t data-parallel groups, each paying for its own B / g sequences
+    assert list(zip(plain.layouts.replica_chips, plain.layouts.attention_tp)) == [
+        (1, 1), (8, 1), (8, 2), (8, 4), (8, 8)]
+    for r, groups in enumerate((1, 8, 4, 2, 1)):
+        assert np.allclose(more.step_s[0, 0, 0, r] - plain.step_s[0, 0, 0, r], x * batch,
+                           rtol=1e-9, atol=0)
+        assert np.allclose(more.step_s[1, 0, 0, r] - plain.step_s[1, 0, 0, r],
+                           x * batch / groups, rtol=1e-9, atol=0)
 
 
 def test_mtp_verifies_more_tokens_and_emits_accepted_ones():
@@ -66,7 +70,7 @@ def test_prefill_attention_width_scales_the_prefill_attention_term():
     g2 = grid({"d": DENSE}, prefill_attention_width=[1024])
     fam = load_efficiency_table().family("hopper")
     c_pf = 1000 - 1000 / 2
-    saved = 4 * 32 * (4096 - 1024) * c_pf / 989e12 / fam.compute
+    saved = 4 * 32 * (4096 - 1024) * c_pf / 989e12 / fam.prefill_compute_eff
     assert math.isclose(g1.input_chip_s_per_token[0, 0, 0, 0] - g2.input_chip_s_per_token[0, 0, 0, 0],
                         saved, rel_tol=1e-9)
     assert np.array_equal(g1.step_s, g2.step_s)  # decode keeps the absorbed width
@@ -96,10 +100,12 @@ def test_bad_options_are_rejected(options, message):
 
 
 def test_sequence_overhead_is_shared_by_moe_data_parallel_groups():
-    """16 chips on 8-chip nodes: MoE attention runs as 2 data-parallel groups of TP 8."""
+    """16 chips on 8-chip nodes: MoE attention as 16 / t data-parallel groups of TP t."""
     systems = system_arrays({"h": examples.h100_8()})
     args = (model_arrays({"m": MOE}), systems, ["2026Q1"], [[2.0]], [1.0])
     plain = evaluate_grid(*args, replica_chips=[16], batch=[64], sequence_overhead_s=[0.0])
     more = evaluate_grid(*args, replica_chips=[16], batch=[64], sequence_overhead_s=[20e-6])
-    assert math.isclose(more.step_s[0, 0, 0, 0, 0] - plain.step_s[0, 0, 0, 0, 0], 20e-6 * 64 / 2,
-                        rel_tol=1e-9)
+    for r, t in enumerate((1, 2, 4, 8)):
+        assert plain.layouts.attention_tp[r] == t
+        assert math.isclose(more.step_s[0, 0, 0, r, 0] - plain.step_s[0, 0, 0, r, 0],
+                            20e-6 * 64 / (16 / t), rel_tol=1e-9)

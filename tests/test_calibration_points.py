@@ -8,7 +8,7 @@ from planner.errors import InputError
 CATALOG = load_catalog()
 HEADER = ",".join(COLUMNS)
 GOOD = ("p1,llama-3.1-70b,h200-hgx8,llama-3.1-70b,h200-sxm,1,fp8,trt-llm,1000,1000,4,49.7,194,"
-        "output,aggregated,,,,yes,somewhere,")
+        "output,aggregated,,,,yes,somewhere,,,")
 
 
 def parse(*rows, name="pts.csv"):
@@ -25,7 +25,7 @@ def problems(*rows) -> list[str]:
 def test_shipped_points_refer_to_the_catalogs_and_carry_sources():
     models, systems = CATALOG
     points = load_points(models=models, systems=systems)
-    assert len(points) == 33
+    assert len(points) == 35
     assert len({p.id for p in points}) == len(points)
     assert all(p.source and p.source != "same" for p in points)
     kinds = {p.kind for p in points}
@@ -52,7 +52,7 @@ def test_unknown_model_and_system_name_the_file_line_and_row():
 
 
 @pytest.mark.parametrize("row, expected", [
-    (GOOD + ",extra", "pts.csv:2: malformed row: 22 fields, the header has 21"),
+    (GOOD + ",extra", "pts.csv:2: malformed row: 24 fields, the header has 23"),
     (GOOD.replace(",194,", ",fast,"), "pts.csv:2: p1.tokens_per_s_per_gpu: not a number: 'fast'"),
     (GOOD.replace(",194,", ",-3,"), "pts.csv:2: p1.tokens_per_s_per_gpu: must be a positive"),
     (GOOD.replace(",fp8,", ",int3,"), "pts.csv:2: p1.precision: unknown precision 'int3'"),
@@ -63,6 +63,7 @@ def test_unknown_model_and_system_name_the_file_line_and_row():
     (GOOD.replace(",4,49.7,", ",4.5,49.7,"), "pts.csv:2: p1.concurrency: must be a whole number"),
     (GOOD.replace(",yes,", ",maybe,"), "pts.csv:2: p1.use: must be yes or no"),
     (GOOD.replace(",somewhere,", ",,"), "pts.csv:2: p1.source: required value is empty"),
+    (GOOD + "often", "pts.csv:2: p1.overlap: must be yes or no"),
 ])
 def test_malformed_rows_are_named(row, expected):
     msgs = problems(row)

@@ -108,7 +108,8 @@ def test_pre_calibration_defaults_are_within_a_small_factor_of_measurements():
                                attention_width=128 * 576, kv=61 * 576 * 2, experts=(256, 8),
                                input_tokens=1000, output_tokens=8000, cache_hit=0.0)
         r = evaluate_config(model_row(model_arrays({"m": m}), 0),
-                            system_row(sys_arr, list(systems).index(sys)), 1.0, 1.0, chips, conc)
+                            system_row(sys_arr, list(systems).index(sys)), 1.0, 1.0, chips,
+                            chips, conc)  # every measured layout here is TP = chips
         for got, want in ((r["output_tokens_per_s_per_user"], per_user),
                           (r["output_tokens_per_s_per_chip"], per_gpu)):
             assert 0.4 < got / want < 2.5, (pid, got, want)

@@ -85,8 +85,10 @@ def test_chip_changes_unit():
     assert list(out["installed_chips_old"]) == [10.0, 3.0, 0.0]
 
 
+# big-moe demand outgrows the rack fleet by 2026Q4 (the layout search serves ~10x more
+# than TP-only attention did, so the shortage needs 200e9 tokens a day)
 SHORT = ("extends: small.yaml\nname: {name}\ndemand:\n  big-moe:\n"
-         "    output_tokens_per_day: {{2026Q1: 1.0e9, 2026Q4: 60.0e9}}\n")
+         "    output_tokens_per_day: {{2026Q1: 1.0e9, 2026Q4: 200.0e9}}\n")
 BUY = ("procurement:\n  systems:\n    rack:\n"
        "      max_chips_per_quarter: {2026Q1: 400}\n      lead_quarters: 1\n")
 

@@ -57,7 +57,11 @@ def test_hand_check_decode_memory_and_speed_cut_it_down():
         # with a 2,000-token prompt attention adds ~2 %: still "roughly 10T" before the cuts
         assert 0.85 * hand < row.prefill_bound_active_params <= hand
         assert np.nan_to_num(row.max_active_params) < 0.5 * row.prefill_bound_active_params
-        assert row.binds in ("memory", "decode", "speed")
+        # 30T 8/64 is servable on a 16-rack replica (expert parallel over 1152 chips): there
+        # prefill's cut from 30T to ~9T (3.3x) is the largest (memory 1.7x, speed 1.4x)
+        assert row.binds in (("prefill", "memory", "decode", "speed")
+                             if row.total_params == 3e13 and row.experts == "8/64"
+                             else ("memory", "decode", "speed"))
         if not np.isnan(row.max_active_params):
             assert row.output_tokens_per_s_per_user >= 30 and row.ttft_s <= 10
 

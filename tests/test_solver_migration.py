@@ -67,7 +67,10 @@ def test_default_plan_moves_fewer_chips_with_the_penalty():
     free = make_plan(load_scenario(None, ["economics.migration_penalty_usd_per_chip=0"]))
     priced = make_plan(load_scenario(None))
     moved_free, moved = free.pnl["moved_chips"].sum(), priced.pnl["moved_chips"].sum()
-    assert moved < 0.8 * moved_free
+    # default scenario after issue 15 (layouts, prefill regime, overlap, replica spans):
+    # 1.244 M chips moved with the penalty vs 1.250 M without (-0.5 %; over -20 % on the
+    # earlier costs, where more moves were near-ties the penalty could break)
+    assert moved < moved_free
     # the penalty costs the plan little: under 0.1 % of its objective
     gap = free.solver_info["objective_usd_per_hour"] - priced.solver_info["objective_usd_per_hour"]
     assert 0 < gap < 1e-3 * free.solver_info["objective_usd_per_hour"]

@@ -82,8 +82,10 @@ def _compare_with_plan(result, loaded, models):
         for column, values in (("served_fraction", result.economics.served_fraction),
                                ("cost_usd_per_m_output_all_in", result.economics.cost),
                                ("gross_margin", result.economics.margin)):
+            # 1e-11: a served fraction summed from ~1e6-chip terms in another order differs by
+            # ~2e-12 relative in the default scenario (issue 15's costs)
             np.testing.assert_allclose(values[k], rows[column].to_numpy(dtype=float),
-                                       rtol=1e-12, atol=1e-15, err_msg=f"{model} {column}")
+                                       rtol=1e-11, atol=1e-15, err_msg=f"{model} {column}")
 
 
 def test_samples_equal_make_plan_of_the_sampled_scenario(default):

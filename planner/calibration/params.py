@@ -26,24 +26,36 @@ import numpy as np
 from planner.costcore.efficiency import EfficiencyTable, parse_efficiency_table
 
 KEYS = ("compute", "memory", "comm", "layer_overhead_us", "collective_latency_us",
-        "sequence_overhead_us")
-FRACTIONS = KEYS[:3]
+        "sequence_overhead_us", "prefill_compute")
+FRACTIONS = ("compute", "memory", "comm", "prefill_compute")
 LOWER = {"compute": 0.01, "memory": 0.01, "comm": 0.01, "layer_overhead_us": 0.01,
-         "collective_latency_us": 0.01, "sequence_overhead_us": 0.01}
+         "collective_latency_us": 0.01, "sequence_overhead_us": 0.01, "prefill_compute": 0.01}
 UPPER = {"compute": 1.0, "memory": 1.0, "comm": 1.0, "layer_overhead_us": 1000.0,
-         "collective_latency_us": 1000.0, "sequence_overhead_us": 1000.0}
+         "collective_latency_us": 1000.0, "sequence_overhead_us": 1000.0, "prefill_compute": 1.0}
 PRIOR_WEIGHT = 0.1
+
+# Shared and fixed parameters (what the points cannot identify family by family):
+# * NVIDIA families (same CUDA kernels, GEMM and NCCL/DeepEP libraries) share compute,
+#   prefill_compute and comm, fitted jointly: decode compute barely binds on any measured
+#   point (they are memory- or communication-bound), prefill shows only through its share of
+#   aggregated steps, and the scale-up comm fraction trades off against the collective
+#   latency family by family. Memory, the fixed times and the per-sequence overhead stay
+#   per family.
+# * The decode scale-out rate and latency are fixed from DeepEP's microbenchmarks
+#   (planner.costcore.efficiency.DEEPEP_*): one calibration point crosses domains.
+NVIDIA = ("ampere", "hopper", "blackwell", "rubin")
+SHARED_KEYS = ("compute", "prefill_compute", "comm")
 
 # Pre-calibration ("textbook") values; sequence_overhead_us is our assumption [A] for all.
 TEXTBOOK: dict[str, dict[str, float]] = {
-    "ampere":    dict(compute=0.60, memory=0.85, comm=0.60, layer_overhead_us=30, collective_latency_us=12, sequence_overhead_us=10),
-    "hopper":    dict(compute=0.60, memory=0.85, comm=0.60, layer_overhead_us=25, collective_latency_us=10, sequence_overhead_us=10),
-    "blackwell": dict(compute=0.60, memory=0.80, comm=0.60, layer_overhead_us=20, collective_latency_us=8, sequence_overhead_us=10),
-    "rubin":     dict(compute=0.50, memory=0.75, comm=0.60, layer_overhead_us=20, collective_latency_us=8, sequence_overhead_us=10),
-    "tpu":       dict(compute=0.55, memory=0.80, comm=0.50, layer_overhead_us=30, collective_latency_us=10, sequence_overhead_us=10),
-    "trainium":  dict(compute=0.45, memory=0.70, comm=0.50, layer_overhead_us=40, collective_latency_us=15, sequence_overhead_us=10),
-    "amd":       dict(compute=0.45, memory=0.70, comm=0.50, layer_overhead_us=40, collective_latency_us=15, sequence_overhead_us=10),
-    "generic":   dict(compute=0.50, memory=0.75, comm=0.50, layer_overhead_us=30, collective_latency_us=15, sequence_overhead_us=10),
+    "ampere":    dict(compute=0.60, memory=0.85, comm=0.60, layer_overhead_us=30, collective_latency_us=12, sequence_overhead_us=10, prefill_compute=0.60),
+    "hopper":    dict(compute=0.60, memory=0.85, comm=0.60, layer_overhead_us=25, collective_latency_us=10, sequence_overhead_us=10, prefill_compute=0.60),
+    "blackwell": dict(compute=0.60, memory=0.80, comm=0.60, layer_overhead_us=20, collective_latency_us=8, sequence_overhead_us=10, prefill_compute=0.60),
+    "rubin":     dict(compute=0.50, memory=0.75, comm=0.60, layer_overhead_us=20, collective_latency_us=8, sequence_overhead_us=10, prefill_compute=0.50),
+    "tpu":       dict(compute=0.55, memory=0.80, comm=0.50, layer_overhead_us=30, collective_latency_us=10, sequence_overhead_us=10, prefill_compute=0.55),
+    "trainium":  dict(compute=0.45, memory=0.70, comm=0.50, layer_overhead_us=40, collective_latency_us=15, sequence_overhead_us=10, prefill_compute=0.45),
+    "amd":       dict(compute=0.45, memory=0.70, comm=0.50, layer_overhead_us=40, collective_latency_us=15, sequence_overhead_us=10, prefill_compute=0.45),
+    "generic":   dict(compute=0.50, memory=0.75, comm=0.50, layer_overhead_us=30, collective_latency_us=15, sequence_overhead_us=10, prefill_compute=0.50),
 }
 TEXTBOOK_NOTES = {
     "ampere": "[P][V][N]",
@@ -85,9 +97,20 @@ def from_vector(x: np.ndarray) -> dict[str, float]:
     return {k: float(v) for k, v in zip(KEYS, np.exp(x))}
 
 
-def bounds() -> tuple[np.ndarray, np.ndarray]:
-    return (np.log(np.array([LOWER[k] for k in KEYS])),
-            np.log(np.array([UPPER[k] for k in KEYS])))
+def group_of(family: str) -> str:
+    """The fit group of a family: ``nvidia`` for the NVIDIA families, else the family."""
+    return "nvidia" if family in NVIDIA else family
+
+
+def bounds(keys=KEYS) -> tuple[np.ndarray, np.ndarray]:
+    return (np.log(np.array([LOWER[k] for k in keys])),
+            np.log(np.array([UPPER[k] for k in keys])))
+
+
+def at_bound(values: dict[str, float], rel: float = 0.01) -> list[str]:
+    """Keys of fitted ``values`` within ``rel`` of their lower or upper bound."""
+    return [k for k in KEYS if k in values and (values[k] <= LOWER[k] * (1 + rel)
+                                                 or values[k] >= UPPER[k] * (1 - rel))]
 
 
 def prior_residuals(x: np.ndarray, x0: np.ndarray) -> np.ndarray:

@@ -16,19 +16,26 @@ isl, osl                 input / output tokens per request
 concurrency              sequences in flight on the configuration (fixed rows)
 tokens_per_s_per_user    1 / time per output token; empty for max-throughput rows
 tokens_per_s_per_gpu     measured throughput per GPU, in the ``basis`` below
-basis                    ``output``: output tokens only; ``total``: input + output tokens
+basis                    ``output``: output tokens only; ``total``: input + output tokens;
+                         ``decode``: output tokens per decode GPU of a disaggregated
+                         deployment (the prefill GPUs not counted)
 serving                  ``aggregated`` (prefill chunks share the decode steps, so they slow
                          every user) or ``disaggregated`` (prefill on other GPUs)
 max_replica_chips        largest replica a best-of / max-throughput row may use (default:
                          ``gpus``, else the system's scale-up domain)
+min_replica_chips        smallest such replica (default 1); equal to max_replica_chips when
+                         the source states the replica span (e.g. EP over 12 nodes = 96)
 draft_tokens,            speculative decoding with a multi-token-prediction head: draft
 accepted_tokens          tokens per step and mean tokens accepted per step (bonus token
                          included); empty = plain decoding (0 and 1)
+overlap                  ``yes``: the stack overlaps decode communication with the other
+                         micro-batch's work (two-batch overlap; physics.py); default ``no``
 use                      ``yes``: fitted and scored; ``no``: shown, not fitted (notes say why)
 source, notes            where the number comes from; conditions and our assumptions
 =======================  ==================================================================
 
-Kinds of rows: ``fixed`` (gpus and concurrency given: exactly that replica and batch),
+Kinds of rows: ``fixed`` (gpus and concurrency given: exactly that replica and batch, with
+attention TP = min(gpus, 8), the tensor-parallel layout these sources measure),
 ``best-of`` (a per-user speed, no concurrency: the best configuration at that speed) and
 ``max-throughput`` (neither: the best configuration at any speed, e.g. MLPerf offline).
 """
@@ -49,12 +56,12 @@ SHIPPED_NAME = "planner/data/calibration_points.csv"
 COLUMNS = ("id", "model", "system", "source_model", "source_system", "gpus", "precision",
            "engine", "isl", "osl", "concurrency", "tokens_per_s_per_user",
            "tokens_per_s_per_gpu", "basis", "serving", "max_replica_chips", "draft_tokens",
-           "accepted_tokens", "use", "source", "notes")
+           "accepted_tokens", "use", "source", "notes", "min_replica_chips", "overlap")
 REQUIRED = ("id", "model", "system", "precision", "tokens_per_s_per_gpu", "basis", "source")
 BITS_OF_PRECISION = {"fp16": 16, "bf16": 16, "fp8": 8, "fp4": 4}
-BASES = ("output", "total")
+BASES = ("output", "total", "decode")
 SERVING = ("aggregated", "disaggregated")
-_INTS = ("gpus", "concurrency", "max_replica_chips", "draft_tokens")
+_INTS = ("gpus", "concurrency", "max_replica_chips", "min_replica_chips", "draft_tokens")
 _ZERO_OK = ("draft_tokens",)
 _FLOATS = ("isl", "osl", "tokens_per_s_per_user", "tokens_per_s_per_gpu", "accepted_tokens")
 
@@ -79,6 +86,8 @@ class CalibrationPoint:
     basis: str
     serving: str
     max_replica_chips: Optional[int]
+    min_replica_chips: int
+    overlap: bool
     draft_tokens: int
     accepted_tokens: float
     use: bool
@@ -194,6 +203,9 @@ def parse_points(text: str, filename: str, models: Optional[Collection[str]] = N
         use_text = (cell.get("use", "") or "yes").lower()
         if use_text not in ("yes", "no"):
             fail("use", f"must be yes or no, got {use_text!r}")
+        overlap_text = (cell.get("overlap", "") or "no").lower()
+        if overlap_text not in ("yes", "no"):
+            fail("overlap", f"must be yes or no, got {overlap_text!r}")
         if not bad:
             if values["isl"] is None or values["osl"] is None:
                 fail("isl", "isl and osl are required (state an assumed workload in notes "
@@ -217,6 +229,7 @@ def parse_points(text: str, filename: str, models: Optional[Collection[str]] = N
             tokens_per_s_per_user=values["tokens_per_s_per_user"],
             tokens_per_s_per_gpu=values["tokens_per_s_per_gpu"], basis=basis, serving=serving,
             max_replica_chips=values["max_replica_chips"],
+            min_replica_chips=values["min_replica_chips"] or 1, overlap=overlap_text == "yes",
             draft_tokens=values["draft_tokens"] or 0,  # empty or 0: plain decoding
             accepted_tokens=values["accepted_tokens"] or 1.0, use=use_text == "yes",
             source=cell.get("source", ""), notes=cell.get("notes", ""), line=line))

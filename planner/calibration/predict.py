@@ -8,7 +8,9 @@ serving efficiency 1.0. Nothing else about the physics lives here.
 Throughput of a configuration (replica of N chips, batch B), steady state
 -------------------------------------------------------------------------
 Chip-seconds per request = isl x prefill chip-s per input token + osl x N x step / B, so
-output tokens/s per GPU = osl / that, and the ``total`` basis counts (isl + osl) / that.
+output tokens/s per GPU = osl / that, and the ``total`` basis counts (isl + osl) / that; the
+``decode`` basis (decode GPUs of a disaggregated deployment) counts osl / (osl x N x step / B).
+A point's ``overlap`` sets the system's two-micro-batch decode overlap for its prediction.
 Per-user speed (1 / time per output token) depends on the serving mode
 (:func:`planner.costcore.physics.Grid.user_step_s`):
 
@@ -22,10 +24,11 @@ as in the planner.
 
 Kinds of points
 ---------------
-* ``fixed``: exactly N = gpus, B = concurrency.
+* ``fixed``: exactly N = gpus with attention TP min(gpus, 8), B = concurrency.
 * ``best-of``: the configuration with the highest throughput per GPU whose per-user speed is
-  at least the measured one, over replica sizes up to ``max_replica_chips`` (default: gpus,
-  else the system's scale-up domain: one 8-GPU node for HGX and MI300-class systems).
+  at least the measured one, over every layout (attention TP 1-8) of the replica sizes from
+  ``min_replica_chips`` to ``max_replica_chips`` (default: 1 to gpus, else to the system's
+  scale-up domain: one 8-GPU node for HGX and MI300-class systems).
 * ``max-throughput``: the same with no speed limit (MLPerf offline).
 
 For best-of rows the batch is continuous: on each replica size the largest batch that meets
@@ -35,7 +38,7 @@ in the efficiency parameters, which the least-squares fit needs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -48,7 +51,7 @@ from planner.costcore.architecture import model_shape
 from planner.costcore.arrays import SystemArrays, model_arrays, system_arrays
 from planner.costcore.efficiency import EfficiencyTable, infer_family
 
-BATCH_GRID = tuple(float(x) for x in np.unique(np.round(np.geomspace(1, 16384, 161), 6)))
+BATCH_GRID = tuple(float(x) for x in np.unique(np.round(np.geomspace(1, 65536, 193), 6)))
 
 
 def load_catalog() -> tuple[dict[str, Model], dict[str, System]]:
@@ -101,6 +104,7 @@ class _Group:
     prefill_width: float
     draft: float  # MTP draft tokens and accepted tokens per step of the variant
     accepted: float
+    overlap: bool
     systems: list[str]
     replica_chips: np.ndarray
     batch: np.ndarray
@@ -123,7 +127,8 @@ class Predictor:
         self._sys_index = {name: i for i, name in enumerate(self.system_names)}
         variants: dict[tuple, list[int]] = {}
         for i, p in enumerate(self.points):
-            key = (p.model, p.weight_bits, p.isl, p.osl, p.draft_tokens, p.accepted_tokens)
+            key = (p.model, p.weight_bits, p.isl, p.osl, p.draft_tokens, p.accepted_tokens,
+                   p.overlap)
             variants.setdefault(key, []).append(i)
         self.groups: list[_Group] = []
         for (model, *_), idx in variants.items():
@@ -139,12 +144,14 @@ class Predictor:
                     b.add(float(p.concurrency))
                 else:
                     limit = replica_limit(p, systems[p.system])
-                    n.update(float(x) for x in physics.DEFAULT_REPLICA_CHIPS if x <= limit)
-                    if p.gpus is not None and p.gpus <= limit:
+                    n.update(float(x) for x in physics.DEFAULT_REPLICA_CHIPS
+                             if p.min_replica_chips <= x <= limit)
+                    if p.gpus is not None and p.min_replica_chips <= p.gpus <= limit:
                         n.add(float(p.gpus))
             width = models[model].prefill_attention_width or model_shape(models[model]).attention_width
             self.groups.append(_Group(
-                models=arrays, prefill_width=float(width), draft=float(first.draft_tokens), accepted=float(first.accepted_tokens),
+                models=arrays, prefill_width=float(width), draft=float(first.draft_tokens),
+                accepted=float(first.accepted_tokens), overlap=first.overlap,
                 systems=names, replica_chips=np.array(sorted(n)),
                 batch=np.array(sorted(b)),
                 members=[(i, names.index(self.points[i].system)) for i in idx]))
@@ -169,6 +176,7 @@ class Predictor:
         fits = np.zeros(n_pts, dtype=bool)
         for g in self.groups:
             sub = _take(sa, [self._sys_index[s] for s in g.systems])
+            sub = replace(sub, overlap=np.full(len(g.systems), float(g.overlap)))
             grid = physics.evaluate_grid(
                 g.models, sub, ("cal",), np.ones((len(g.systems), 1)), np.ones(1),
                 replica_chips=g.replica_chips, batch=g.batch,
@@ -186,20 +194,24 @@ class Predictor:
 
 def _predict_point(p: CalibrationPoint, grid: physics.Grid, user_steps: dict, s: int, limit: int):
     """(throughput per GPU in the point's basis, per-user speed, N, B, fits) or None."""
-    N, Bt = grid.replica_chips, grid.batch
+    N, Bt, tp = grid.replica_chips, grid.batch, grid.layouts.attention_tp
     isl, osl = p.isl, p.osl
     factor = (isl + osl) / osl if p.basis == "total" else 1.0
+    if p.basis == "decode":  # decode GPUs only: the prefill replica is not counted
+        isl = 0.0
     inp = grid.input_chip_s_per_token[0, s, 0]  # (R,)
     step = grid.step_s[0, s, 0]  # (R, B)
     aggregated = p.serving == "aggregated"
     user_step = user_steps[aggregated][0, s, 0]  # (R, B)
-    if aggregated:
+    if p.basis == "decode":
+        prefill = np.zeros_like(inp)
+    elif aggregated:
         prefill = inp
     else:  # the cheapest prefill layout that holds the weights
-        ok = grid.fits[0, s, :, 0] & (N <= limit)
+        ok = grid.fits[0, s, :, 0] & (N <= limit) & (N >= p.min_replica_chips)
         prefill = np.full_like(inp, np.min(np.where(ok, inp, np.inf)))
     if p.kind == "fixed":
-        r = int(np.flatnonzero(N == p.gpus)[0])
+        r = int(np.flatnonzero((N == p.gpus) & (tp == min(p.gpus, 8)))[0])
         b = int(np.flatnonzero(Bt == p.concurrency)[0])
         if not grid.valid_replica[s, r]:
             return None
@@ -213,9 +225,10 @@ def _predict_point(p: CalibrationPoint, grid: physics.Grid, user_steps: dict, s:
     log_b = np.log(Bt)
     best = None
     for r in range(len(N)):
-        if not grid.valid_replica[s, r] or N[r] > limit:
+        if not grid.valid_replica[s, r] or not p.min_replica_chips <= N[r] <= limit:
             continue
-        b_fit = (usable - grid.weight_bytes_per_chip[0, s, r]) * N[r] / kv_fit
+        kv_chip = kv_fit * grid.kv_chips_per_sequence[0, r]  # one sequence's KV per chip
+        b_fit = (usable - grid.weight_bytes_per_chip[0, s, r]) / kv_chip
         if b_fit < 1.0:
             continue
         log_step = np.log(step[r])

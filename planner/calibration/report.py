@@ -2,20 +2,18 @@
 
 ``evaluate`` scores the points with a parameter file as it is (in-sample errors recomputed,
 cross-validation figures read from the file, where the fit stored them). ``refit`` fits,
-cross-validates and returns the same report for the new parameters; ``write_params`` writes
-them atomically (temporary file + rename) in the format of planner/data/efficiency.yaml.
+cross-validates and returns the same report for the new parameters; the parameter file
+itself is written by :mod:`planner.calibration.paramfile`.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -23,17 +21,13 @@ import yaml
 
 from planner.calibration import fit as fitting
 from planner.calibration import params
+from planner.calibration.paramfile import IN_SAMPLE_SUMMARIES, SUMMARIES
 from planner.calibration.points import SHIPPED, SHIPPED_NAME, CalibrationPoint, parse_points
 from planner.calibration.predict import load_catalog
 from planner.costcore.efficiency import EfficiencyTable, parse_efficiency_table
 from planner.errors import InputError, Problem
 
 PARAMS_NAME = "planner/data/efficiency.yaml"
-SUMMARIES = (("in_sample", "in-sample"), ("leave_one_point_out", "leave-one-point-out CV"),
-             ("leave_one_source_out", "leave-one-source-out CV"))
-METHOD = ("scipy.optimize.least_squares (trf) per family on ln(predicted / measured) of the "
-          "used points, log-parameters bounded (fractions in [0.01, 1], times in [0.01, 1000] "
-          "us), weak prior 0.1 x ln(value / textbook) / ln(10), start at the textbook values")
 
 
 def shipped_params_path() -> Path:
@@ -106,10 +100,12 @@ def _frame(points: Sequence[CalibrationPoint], systems, prediction, loo, loso) -
 
 
 def _summaries(frame: pd.DataFrame) -> dict:
-    used = frame[frame["used"]]
     out = {}
-    for key, column in (("in_sample", "predicted"), ("leave_one_point_out", "loo_ratio"),
-                        ("leave_one_source_out", "loso_ratio")):
+    for key, _ in SUMMARIES:
+        used = frame[frame["used"] & (frame["family"].isin(params.NVIDIA)
+                                      if key.startswith("nvidia_") else True)]
+        column = {"in_sample": "predicted", "leave_one_point_out": "loo_ratio",
+                  "leave_one_source_out": "loso_ratio"}[key.removeprefix("nvidia_")]
         if column == "predicted":
             pred = used["predicted"].to_numpy()
         else:
@@ -143,8 +139,9 @@ def evaluate(points_path=None, params_path=None, catalog=None) -> Calibration:
         note = (f"cross-validation not available for {len(missing)} point(s) "
                 f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): the parameter "
                 "file was not fitted on these points; run `planner calibrate --fit`")
-        for key, _ in SUMMARIES[1:]:
-            summary[key] = None
+        for key, _ in SUMMARIES:
+            if key not in IN_SAMPLE_SUMMARIES:
+                summary[key] = None
     return Calibration(points, table, frame, summary, name, pname, digest, note)
 
 
@@ -181,119 +178,6 @@ def _float(x) -> float:
         return float("nan")
 
 
-# ----------------------------------------------------------------------------- parameter file
-def _num(x: float, digits: int = 4) -> str:
-    """YAML number: 4 significant digits, whole numbers from 1000 up; .nan / .inf."""
-    if x is None or math.isnan(float(x)):
-        return ".nan"
-    if math.isinf(float(x)):
-        return ".inf"
-    x = float(x)
-    return f"{x:.0f}" if abs(x) >= 1000 else f"{x:.{digits}g}"
-
-
-def _summary_yaml(s: dict) -> str:
-    worst = s["worst_point"] if s["worst_point"] is not None else "null"
-    infeasible = "[" + ", ".join(s["infeasible"]) + "]"
-    return (f"{{points: {s['points']}, median_factor: {_num(s['median_factor'])}, "
-            f"worst_factor: {_num(s['worst_factor'])}, worst_point: {worst}, "
-            f"infeasible: {infeasible}}}")
-
-
-def params_text(fits: Mapping[str, fitting.FamilyFit], cal: Calibration, version: int) -> str:
-    """The efficiency file for a refit (see planner/data/efficiency.yaml for the format)."""
-    t = cal.table
-    lines = [
-        "# Per-family efficiency parameters of the cost core (planner/costcore), FITTED.",
-        f"# Written by `planner calibrate --fit` on {t.date} from {cal.points_file};",
-        "# refit rather than edit: `planner calibrate` checks these numbers against the points.",
-        "#",
-        "#   compute                achieved fraction of peak dense FLOP/s (prefill and compute-bound decode)",
-        "#   memory                 achieved fraction of peak HBM bandwidth (decode weight and KV reads)",
-        "#   comm                   achieved fraction of scale-up / scale-out link bandwidth",
-        "#   layer_overhead_us      fixed time per layer per decode step or prefill pass, microseconds",
-        "#   collective_latency_us  fixed latency of one collective inside a scale-up domain, microseconds",
-        "#   sequence_overhead_us   time per sequence per decode step that tensor parallelism does not",
-        "#                          split (scheduling, sampling, per-sequence kernels), microseconds",
-        "#                          (physics.py, \"Explicit options\")",
-        "#",
-        "# A system's scenario `efficiency: {compute, memory}` overrides the first two.",
-        f"# Method: {METHOD}.",
-        "# Families with calibration points are fitted on them (a family's parameters absorb its",
-        "# serving software as measured, e.g. AMD stack maturity); the others take the fitted",
-        "# values of a measured proxy family (noted on their line; an assumption, because the",
-        "# textbook values over-predicted measured throughput 1.5-3.4x). `calibration` holds the errors these numbers give (in-sample, and held-out by",
-        "# leave-one-point-out and leave-one-source-out refits) and every point's prediction.",
-        "# Predictions (planner/calibration/predict.py) use the cost core with its explicit options:",
-        "# aggregated serving (prefill shares the decode steps) where a point says so, MTP",
-        "# speculative decoding where a point gives draft/accepted tokens, the MLA prefill",
-        "# attention width, and the per-sequence step overhead below.",
-        "#",
-        "# Sources of the textbook values:",
-        "#   [D]  DESIGN.md: 60 % of peak FP8 FLOP/s for prefill.",
-        "#   [P]  Pope et al. 2022, \"Efficiently Scaling Transformer Inference\": prefill MFU 40-76 %.",
-        "#   [V]  LLM-Viewer issue 4: a pure roofline over-predicts A100 TRT-LLM throughput 1.7-1.9x.",
-        "#   [C]  Hand check on aic-h200-tp1-c4 / aic-h200-tp8-c4 (Llama-3.1-70B FP8 TPOT).",
-        "#   [N]  NCCL small-message latency ~5-15 us; large-collective bus bandwidth ~70-80 % of peak.",
-        "#   [S]  Software-maturity discount (our assumption) for newer or non-CUDA stacks.",
-        "#   [A]  sequence_overhead_us 10: our assumption (host scheduling + sampling per sequence).",
-        f"version: {version}",
-        f"date: {t.date}",
-        "fitted_on: [" + ", ".join(t.fitted_on) + "]",
-        "calibration:",
-        f"  method: \"{METHOD}\"",
-        f"  points_file: {cal.points_file}",
-        f"  points_sha256: {cal.points_sha256}",
-    ]
-    for key, _ in SUMMARIES:
-        lines.append(f"  {key}: {_summary_yaml(cal.summary[key])}")
-    lines.append("  points:  # tokens/s per GPU in each point's basis; loo/loso = held-out predictions")
-    for row in cal.frame.itertuples(index=False):
-        lines.append(f"    {row.id}: {{measured: {row.measured:.10g}, predicted: {_num(row.predicted)}, "
-                     f"loo: {_num(row.loo_ratio * row.measured)}, loso: {_num(row.loso_ratio * row.measured)}}}")
-    lines.append("families:")
-    for name in sorted(t.families, key=lambda n: (n == "generic", n)):
-        if name in fits:
-            values = fits[name].values
-            note = f"fitted on {len(fits[name].points)} points"
-        elif name in params.PROXIES and params.PROXIES[name][0] in fits:
-            proxy, why = params.PROXIES[name]
-            values = fits[proxy].values
-            note = f"no calibration points: fitted values of {proxy} [A] ({why})"
-        else:
-            values = params.rounded(params.TEXTBOOK.get(name, params.TEXTBOOK["generic"]))
-            note = f"textbook, no calibration points: {params.TEXTBOOK_NOTES.get(name, '[A]')}"
-        body = ", ".join(f"{k}: {values[k]:g}" for k in params.KEYS)
-        lines.append(f"  {name}: {{{body}}}  # {note}")
-    return "\n".join(lines) + "\n"
-
-
-def next_version(path: Union[str, Path]) -> int:
-    try:
-        data = yaml.safe_load(Path(path).read_text("utf-8"))
-        return int(data.get("version", 0)) + 1
-    except Exception:  # noqa: BLE001 - a missing or broken file starts the count again
-        return 1
-
-
-def write_params(text: str, path: Union[str, Path]) -> None:
-    """Validate ``text`` as an efficiency file and write it atomically to ``path``."""
-    parse_efficiency_table(yaml.safe_load(text), str(path))
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".efficiency-", suffix=".yaml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a data file is readable
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 # ----------------------------------------------------------------------------- output
 def _factor_text(s: Optional[dict]) -> str:
     if s is None:
@@ -314,6 +198,13 @@ def summary_lines(cal: Calibration) -> list[str]:
         lines.append(f"{label + ':':27s} {_factor_text(cal.summary.get(key))}")
     if cal.cv_note:
         lines.append(cal.cv_note)
+    fitted = sorted(set(cal.frame.loc[cal.frame["used"], "family"]))
+    for row in families_frame(cal.table, fitted).itertuples(index=False):
+        values = {k: getattr(row, k) for k in params.KEYS}
+        bound = params.at_bound(values)
+        if bound:
+            lines.append(f"AT A BOUND: {row.family} {', '.join(bound)} (the points push it "
+                         "to the edge of its range; see planner/calibration/params.py)")
     unused = cal.frame[~cal.frame["used"]]
     for row in unused.itertuples(index=False):
         lines.append(f"not used: {row.id} (see its notes in {cal.points_file})")
@@ -341,7 +232,8 @@ def families_frame(table: EfficiencyTable, names: Sequence[str]) -> pd.DataFrame
         rows.append({"family": name, "compute": f.compute, "memory": f.memory, "comm": f.comm,
                      "layer_overhead_us": f.layer_overhead_s * 1e6,
                      "collective_latency_us": f.collective_latency_s * 1e6,
-                     "sequence_overhead_us": f.sequence_overhead_s * 1e6})
+                     "sequence_overhead_us": f.sequence_overhead_s * 1e6,
+                     "prefill_compute": f.prefill_compute_eff})
     return pd.DataFrame(rows)
 
 

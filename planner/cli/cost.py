@@ -8,7 +8,8 @@ from planner.cli.util import (SCENARIO_ARG, SET_OPTION, FiniteFloat, PlotFile, S
 from planner.errors import RunError
 
 COST_JSON_KEYS = ("model", "system", "quarter", "available", "feasible", "reason",
-                  "replica_chips", "batch",
+                  "replica_chips", "batch", "attention_tp", "expert_parallel", "pipeline_stages",
+                  "prefill_replica_chips", "prefill_attention_tp",
                   "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
                   "input_tokens_per_s_per_chip", "ttft_s", "usd_per_m_input", "usd_per_m_output",
                   "usd_per_m_blended", "m_output_per_chip_hour", "usd_per_chip_hour",
@@ -233,15 +234,15 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
     parameter file with today's date and the points used.
     Example: planner calibrate --plot calibration.png
     """
-    from planner.calibration import report
+    from planner.calibration import paramfile, report
     from planner.output.tables import json_text
 
     if do_fit:
         target = params_file or str(report.shipped_params_path())
         fits, fresh = report.refit(points_file)
-        text = report.params_text(fits, fresh, report.next_version(target))
+        text = paramfile.params_text(fits, fresh, paramfile.next_version(target))
         try:
-            report.write_params(text, target)
+            paramfile.write_params(text, target)
         except OSError as exc:
             raise RunError(f"cannot write {target}: {exc}") from None
         click.echo(f"wrote {params_file or report.PARAMS_NAME}", err=True)

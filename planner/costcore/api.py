@@ -50,6 +50,24 @@ def _cost_matrix(usd_per_chip_hour, systems: Sequence[str], quarters: Sequence[s
     return arr
 
 
+def mtp_tokens(models: Mapping[str, Model], systems: Mapping[str, System]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(M, S) MTP draft and accepted tokens per step (plain decoding: 0 and 1).
+
+    Rule: a model's own ``speculative`` applies on every system; otherwise a system's
+    ``deployment.mtp`` applies to the models with an MTP head (``mtp_head: true``): a draft
+    head trained with the model is what makes its acceptance rate known.
+    """
+    draft = np.zeros((len(models), len(systems)))
+    accepted = np.ones((len(models), len(systems)))
+    for i, m in enumerate(models.values()):
+        for j, s in enumerate(systems.values()):
+            spec = m.speculative or (s.deployment.mtp if m.mtp_head and s.deployment else None)
+            if spec is not None:
+                draft[i, j], accepted[i, j] = spec.draft_tokens, spec.accepted_tokens
+    return draft, accepted
+
+
 def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
              quarters: Sequence[QuarterLike], usd_per_chip_hour,
              serving_efficiency=None, efficiency_table: Optional[EfficiencyTable] = None,
@@ -70,12 +88,12 @@ def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
     else:
         se = np.asarray(serving_efficiency, dtype=np.float64)
     ms = list(models.values())
+    draft, accepted = mtp_tokens(models, systems)
     grid = physics.evaluate_grid(
         model_arrays(models), system_arrays(systems, efficiency_table), qnames,
         _cost_matrix(usd_per_chip_hour, list(systems), qnames), se,
         replica_chips=replica_chips, batch=batch,
-        draft_tokens=[m.speculative.draft_tokens if m.speculative else 0 for m in ms],
-        accepted_tokens=[m.speculative.accepted_tokens if m.speculative else 1 for m in ms],
+        draft_tokens=draft, accepted_tokens=accepted,
         prefill_attention_width=[m.prefill_attention_width or model_shape(m).attention_width
                                  for m in ms])
     return CostTable(table=select.cheapest(grid), grid=grid)

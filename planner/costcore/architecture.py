@@ -55,3 +55,13 @@ def inferred_warning(model) -> str | None:
     if not shape.inferred:
         return None
     return INFERRED_WARNING.format(fields=", ".join(shape.inferred), active=model.active_params_b)
+
+
+def kv_is_latent(model) -> bool:
+    """Whether a schema model's KV cache is a latent shared by all heads (MLA): its own
+    ``kv_latent``, else true when it declares ``prefill_attention_width`` (only MLA prefills in
+    a different form) or infers its attention width (the DeepSeek-V3 MLA shape)."""
+    if model.kv_latent is not None:
+        return model.kv_latent
+    return (model.prefill_attention_width is not None
+            or "attention_width" in model_shape(model).inferred)

@@ -15,7 +15,7 @@ import numpy as np
 
 from demand.schema import Model
 from fleets.schema import System
-from planner.costcore.architecture import model_shape
+from planner.costcore.architecture import kv_is_latent, model_shape
 from planner.costcore.efficiency import EfficiencyTable, infer_family, load_efficiency_table
 
 _PRECISION_OF_BITS = {16: 0, 8: 1, 4: 2}
@@ -59,10 +59,16 @@ class ModelArrays:
     cache_hit: np.ndarray  # share of input tokens served from the prefix cache
     min_output_tokens_per_s: np.ndarray
     max_ttft_s: np.ndarray
+    kv_latent: Optional[np.ndarray] = None  # 1: latent KV (MLA) shared by all heads; None = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(self.names))
-        _freeze(self, self.names, len(self.names), exempt=("flops_precision", "cache_hit"))
+        if self.kv_latent is None:
+            object.__setattr__(self, "kv_latent", np.zeros(len(self.names)))
+        _freeze(self, self.names, len(self.names),
+                exempt=("flops_precision", "cache_hit", "kv_latent"))
+        if not np.all(np.isin(self.kv_latent, (0.0, 1.0))):
+            raise ValueError("kv_latent: must be 0 or 1")
         if np.any(self.cache_hit > 1):
             raise ValueError("cache_hit: must be within [0, 1]")
         if not np.all(np.isin(self.flops_precision, (0.0, 1.0, 2.0))):
@@ -93,19 +99,32 @@ class SystemArrays:
     collective_latency_s: np.ndarray
     sequence_overhead_s: Optional[np.ndarray] = None  # per sequence per decode step; None = 0
     max_replica_domains: Optional[np.ndarray] = None  # scale-up domains a replica may span
+    prefill_compute_eff: Optional[np.ndarray] = None  # None = compute_eff
+    scaleout_comm_eff: Optional[np.ndarray] = None  # decode scale-out fraction; None = comm_eff
+    scaleout_latency_s: Optional[np.ndarray] = None  # per scale-out collective; None = 2 x latency
+    overlap: Optional[np.ndarray] = None  # 1: two-micro-batch decode overlap; None = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(self.names))
-        if self.sequence_overhead_s is None:
-            object.__setattr__(self, "sequence_overhead_s", np.zeros(len(self.names)))
-        if self.max_replica_domains is None:  # no limit beyond physics.MAX_REPLICA_CHIPS
-            object.__setattr__(self, "max_replica_domains", np.full(len(self.names), 1e6))
+        n = len(self.names)
+        defaults = {"sequence_overhead_s": lambda: np.zeros(n),
+                    "max_replica_domains": lambda: np.full(n, 1e6),  # no limit but 1152 chips
+                    "prefill_compute_eff": lambda: self.compute_eff,
+                    "scaleout_comm_eff": lambda: self.comm_eff,
+                    "scaleout_latency_s": lambda: 2 * np.asarray(self.collective_latency_s),
+                    "overlap": lambda: np.zeros(n)}
+        for name, make in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, make())
         if np.size(self.peak_flops_per_s) == 0:
             object.__setattr__(self, "peak_flops_per_s", np.zeros((0, 3)))
-        _freeze(self, self.names, len(self.names), exempt=("sequence_overhead_s",))
-        if self.peak_flops_per_s.shape != (len(self.names), 3):
+        _freeze(self, self.names, n, exempt=("sequence_overhead_s", "overlap"))
+        if self.peak_flops_per_s.shape != (n, 3):
             raise ValueError("peak_flops_per_s: expected shape (S, 3)")
-        for name in ("compute_eff", "memory_eff", "comm_eff"):
+        if not np.all(np.isin(self.overlap, (0.0, 1.0))):
+            raise ValueError("overlap: must be 0 or 1")
+        for name in ("compute_eff", "memory_eff", "comm_eff", "prefill_compute_eff",
+                     "scaleout_comm_eff"):
             if np.any(getattr(self, name) > 1):
                 raise ValueError(f"{name}: must be within (0, 1]")
         if np.any(self.chips_per_domain != np.round(self.chips_per_domain)):
@@ -132,6 +151,7 @@ def model_arrays(models: Mapping[str, Model]) -> ModelArrays:
         layers=[float(shapes[n].layers) for n, _ in items],
         hidden_size=[float(shapes[n].hidden_size) for n, _ in items],
         attention_width=[float(shapes[n].attention_width) for n, _ in items],
+        kv_latent=col(kv_is_latent),
         kv_bytes_per_token=col(lambda m: m.kv_bytes_per_token),
         experts_total=col(lambda m: m.experts.total if m.experts else 1),
         experts_active=col(lambda m: m.experts.active if m.experts else 1),
@@ -148,7 +168,8 @@ def system_arrays(systems: Mapping[str, System],
     """Fill :class:`SystemArrays` from schema systems, in the mapping's order.
 
     Efficiencies come from the system's ``family`` in ``efficiency_table`` (default: the shipped
-    table); a system's own ``efficiency: {compute, memory}`` overrides those two.
+    table); a system's own ``efficiency: {compute, memory[, prefill_compute]}`` overrides them
+    (``compute`` alone sets prefill too). ``overlap`` comes from its ``deployment``.
     """
     table = efficiency_table if efficiency_table is not None else load_efficiency_table()
     rows = []
@@ -165,7 +186,12 @@ def system_arrays(systems: Mapping[str, System],
             scaleup_bytes_per_s=chip.scaleup_gbps * 1e9,
             scaleout_bytes_per_s=chip.scaleout_gbps * 1e9 / 8,
             compute_eff=own.compute if own else fam.compute,
+            prefill_compute_eff=((own.prefill_compute or own.compute) if own
+                                 else fam.prefill_compute_eff),
             memory_eff=own.memory if own else fam.memory,
+            scaleout_comm_eff=fam.scaleout_comm,
+            scaleout_latency_s=fam.scaleout_latency_s,
+            overlap=float(bool(sys.deployment and sys.deployment.overlap)),
             comm_eff=fam.comm,
             layer_overhead_s=fam.layer_overhead_s,
             collective_latency_s=fam.collective_latency_s,

@@ -3,8 +3,11 @@
 Each family (hopper, blackwell, ...) carries five numbers that turn peak rates into achieved
 ones: ``compute``, ``memory``, ``comm`` (fractions of peak FLOP/s, HBM bandwidth and link
 bandwidth, in (0, 1]), ``layer_overhead_us`` and ``collective_latency_us`` (fixed times,
-microseconds), plus an optional sixth, ``sequence_overhead_us`` (time per sequence per decode
-step, >= 0, default 0; see the "Explicit options" of :mod:`planner.costcore.physics`). The
+microseconds), plus optional ones: ``sequence_overhead_us`` (time per sequence per decode
+step, >= 0, default 0), ``prefill_compute`` (fraction of peak FLOP/s in prefill, default
+``compute``), ``scaleout_comm`` and ``scaleout_latency_us`` (decode scale-out rate as a
+fraction of the NIC line rate, and latency per scale-out collective; defaults
+``DEEPEP_SCALEOUT_COMM`` and ``DEEPEP_SCALEOUT_LATENCY_US``, see physics.py). The
 calibration (``planner calibrate --fit``) writes the file in this format, with an optional
 ``calibration`` mapping (the fit's errors and per-point predictions) that the core ignores.
 A system's scenario ``efficiency: {compute, memory}`` overrides the first two
@@ -24,6 +27,13 @@ DEFAULT_FAMILY = "generic"
 _FRACTIONS = ("compute", "memory", "comm")
 _TIMES_US = ("layer_overhead_us", "collective_latency_us")
 _OPTIONAL_US = ("sequence_overhead_us",)
+_OPTIONAL = ("prefill_compute", "scaleout_comm", "scaleout_latency_us")
+# DeepEP V1 low-latency (decode) kernels, H800 + CX7 400 Gb/s (50 GB/s): 39-40 GB/s at EP
+# 128-256 (shared reference communication.md), 0.78 of line rate. Their times (77-194 us per
+# dispatch of 128 tokens) are bytes / rate to within ~20 %, which leaves an intercept of at
+# most ~15-25 us per collective: 20 us [A].
+DEEPEP_SCALEOUT_COMM = 0.78
+DEEPEP_SCALEOUT_LATENCY_US = 20.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,13 @@ class FamilyEfficiency:
     layer_overhead_s: float
     collective_latency_s: float
     sequence_overhead_s: float = 0.0
+    prefill_compute: Optional[float] = None  # None: compute
+    scaleout_comm: float = DEEPEP_SCALEOUT_COMM
+    scaleout_latency_s: float = DEEPEP_SCALEOUT_LATENCY_US * 1e-6
+
+    @property
+    def prefill_compute_eff(self) -> float:
+        return self.compute if self.prefill_compute is None else self.prefill_compute
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,7 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
         path = f"{where}.families.{name}"
         if not isinstance(entry, dict):
             raise ValueError(f"{path}: expected a mapping")
-        extra = set(entry) - set(_FRACTIONS) - set(_TIMES_US) - set(_OPTIONAL_US)
+        extra = set(entry) - set(_FRACTIONS) - set(_TIMES_US) - set(_OPTIONAL_US) - set(_OPTIONAL)
         if extra:
             raise ValueError(f"{path}: unknown keys {sorted(extra)}")
         values = {key: _number(entry, key, path) for key in _FRACTIONS + _TIMES_US}
@@ -116,11 +133,21 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
             values[key] = _number(entry, key, path) if key in entry else 0.0
             if values[key] < 0:
                 raise ValueError(f"{path}.{key}: must be >= 0, got {values[key]}")
+        optional = {key: _number(entry, key, path) for key in _OPTIONAL if key in entry}
+        for key in ("prefill_compute", "scaleout_comm"):
+            if key in optional and not 0 < optional[key] <= 1:
+                raise ValueError(f"{path}.{key}: must be in (0, 1], got {optional[key]}")
+        if optional.get("scaleout_latency_us", 1.0) <= 0:
+            raise ValueError(f"{path}.scaleout_latency_us: must be positive")
         families[str(name)] = FamilyEfficiency(
             compute=values["compute"], memory=values["memory"], comm=values["comm"],
             layer_overhead_s=values["layer_overhead_us"] * 1e-6,
             collective_latency_s=values["collective_latency_us"] * 1e-6,
-            sequence_overhead_s=values["sequence_overhead_us"] * 1e-6)
+            sequence_overhead_s=values["sequence_overhead_us"] * 1e-6,
+            prefill_compute=optional.get("prefill_compute"),
+            scaleout_comm=optional.get("scaleout_comm", DEEPEP_SCALEOUT_COMM),
+            scaleout_latency_s=optional.get("scaleout_latency_us",
+                                            DEEPEP_SCALEOUT_LATENCY_US) * 1e-6)
     calibration = data.get("calibration") or {}
     if not isinstance(calibration, dict):
         raise ValueError(f"{where}.calibration: expected a mapping")

@@ -76,7 +76,8 @@ def random_arrays(rng, n_models: int, n_systems: int):
         attention_width=rng.integers(256, 131073, M), kv_bytes_per_token=logu(1e3, 1e6, M),
         experts_total=e, experts_active=k, input_tokens=logu(0.5, 2e5, M),
         output_tokens=logu(0.5, 2e4, M), cache_hit=cache,
-        min_output_tokens_per_s=logu(1, 200, M), max_ttft_s=logu(0.01, 60, M))
+        min_output_tokens_per_s=logu(1, 200, M), max_ttft_s=logu(0.01, 60, M),
+        kv_latent=(rng.random(M) < 0.5).astype(float))
     bf16 = logu(1e14, 5e15, S)
     fp8 = bf16 * rng.uniform(1, 4, S)
     systems = SystemArrays(
@@ -87,5 +88,7 @@ def random_arrays(rng, n_models: int, n_systems: int):
         scaleup_bytes_per_s=logu(5e10, 2e12, S), scaleout_bytes_per_s=logu(5e9, 2e11, S),
         compute_eff=rng.uniform(0.2, 1, S), memory_eff=rng.uniform(0.2, 1, S),
         comm_eff=rng.uniform(0.2, 1, S), layer_overhead_s=logu(1e-6, 1e-4, S),
-        collective_latency_s=logu(1e-6, 5e-5, S))
+        collective_latency_s=logu(1e-6, 5e-5, S), prefill_compute_eff=rng.uniform(0.2, 1, S),
+        scaleout_comm_eff=rng.uniform(0.2, 1, S), scaleout_latency_s=logu(1e-6, 1e-4, S),
+        overlap=(rng.random(S) < 0.5).astype(float), max_replica_domains=rng.choice([1, 4, 18], S))
     return models, systems

@@ -10,9 +10,15 @@ Infeasible rows (``feasible`` False) say why in ``reason``:
   the per-chip throughputs and ``m_output_per_chip_hour`` are 0 (zero capacity); per-user speed,
   TTFT and the $ columns are NaN (no meaning). These rows are the only place NaN appears.
 * ``cannot reach X tok/s per user (best Y)``: the row describes the fastest configuration.
-* ``TTFT X s over Y s target``: the row describes the configuration with the lowest TTFT among
-  those fast enough (the cheapest of them on ties).
+* ``TTFT X s over Y s target``: the prefill regime's quickest replica misses the TTFT
+  target; the row describes the cheapest decode configuration fast enough.
 In the last two cases every column is finite and describes a real, if too slow, configuration.
+
+The layout columns: ``attention_tp`` (TP of the attention groups), ``expert_parallel`` (chips
+the routed experts spread over: the replica for MoE models, 1 for dense), ``pipeline_stages``
+(N / t for dense models, 1 for MoE), and the prefill regime's own replica
+(``prefill_replica_chips``, ``prefill_attention_tp``); input cost and TTFT are the prefill
+regime's.
 
 ``pareto(grid, model, system, quarter)`` gives the cost-versus-speed frontier of one triple.
 """
@@ -25,6 +31,8 @@ from planner.costcore.physics import HBM_RESERVE_FRACTION, Grid
 
 UNITS = {
     "replica_chips": "chips", "batch": "sequences",
+    "attention_tp": "chips", "expert_parallel": "chips", "pipeline_stages": "stages",
+    "prefill_replica_chips": "chips", "prefill_attention_tp": "chips",
     "output_tokens_per_s_per_user": "tokens/s", "output_tokens_per_s_per_chip": "tokens/s",
     "input_tokens_per_s_per_chip": "tokens/s", "ttft_s": "s",
     "usd_per_m_input": "$/1e6 input tokens", "usd_per_m_output": "$/1e6 output tokens",
@@ -33,6 +41,8 @@ UNITS = {
     "m_output_per_chip_hour": "1e6 output tokens/chip-hour", "usd_per_chip_hour": "$/chip-hour",
 }
 COLUMNS = ["model", "system", "quarter", "feasible", "reason", *UNITS]
+_INT_COLUMNS = ("replica_chips", "attention_tp", "expert_parallel", "pipeline_stages",
+                "prefill_replica_chips", "prefill_attention_tp")
 _NAN_WHEN_NO_FIT = ("output_tokens_per_s_per_user", "ttft_s", "usd_per_m_input",
                     "usd_per_m_output", "usd_per_m_blended", "usd_per_m_output_incl_input")
 
@@ -43,10 +53,12 @@ def _fmt(x: float) -> str:
 
 def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
     """Metric columns for configurations given by index arrays of equal shape."""
-    mo = grid.models
+    mo, lay = grid.models, grid.layouts
     n, bt = grid.replica_chips[r], grid.batch[b]
     step = grid.step_s[m, s, q, r, b]
-    input_cs = grid.input_chip_s_per_token[m, s, q, r]
+    moe = (mo.experts_total > 1) & (mo.experts_active < mo.experts_total)  # (M,)
+    pr = grid.prefill_option[m, s, q]
+    input_cs = grid.input_chip_s_per_token[m, s, q, pr]
     usd = grid.usd_per_chip_hour[s, q]
     inp, out = mo.input_tokens[m], mo.output_tokens[m]
     out_cs = n * step / bt
@@ -55,10 +67,15 @@ def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
     usd_out = usd * out_cs / 3600 * 1e6
     return {
         "replica_chips": n, "batch": bt,
+        "attention_tp": lay.attention_tp[r],
+        "expert_parallel": lay.expert_parallel(moe)[m, r],
+        "pipeline_stages": lay.pipeline_stages(moe)[m, r],
+        "prefill_replica_chips": lay.replica_chips[pr],
+        "prefill_attention_tp": lay.attention_tp[pr],
         "output_tokens_per_s_per_user": 1.0 / step,
         "output_tokens_per_s_per_chip": bt / (n * step),
         "input_tokens_per_s_per_chip": 1.0 / input_cs,
-        "ttft_s": grid.ttft_s[m, s, q, r],
+        "ttft_s": grid.ttft_s[m, s, q, pr],
         "usd_per_m_input": usd_in, "usd_per_m_output": usd_out,
         "usd_per_m_blended": (inp * usd_in + out * usd_out) / (inp + out),
         "usd_per_m_output_incl_input": usd * total_cs / 3600 * 1e6,
@@ -71,32 +88,56 @@ def _argmin_rows(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.argmin(np.where(mask, values, np.inf), axis=-1)
 
 
+def _best_per_row(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """(best flat (R*B) index, feasible) per (model, system, quarter) row: the configuration
+    meeting the targets with the least :meth:`Grid.total_chip_s_per_output`, computed one model
+    at a time (the same arithmetic, without a second 5-D array: the first call stays fast)."""
+    M, S, Q, R, B = grid.shape
+    mo = grid.models
+    ratio = mo.input_tokens / mo.output_tokens
+    prefill = ratio[:, None, None] * grid.prefill_chip_s_per_token()
+    ttft_ok = grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None]
+    max_step = 1.0 / mo.min_output_tokens_per_s
+    per_chip = grid.replica_chips[:, None] / grid.batch[None, :]
+    best = np.empty((M, S * Q), dtype=np.intp)
+    feasible = np.empty((M, S * Q), dtype=bool)
+    for m in range(M):
+        step = grid.step_s[m]
+        ok = (step <= max_step[m]) & ttft_ok[m][..., None, None] & grid.fits[m][:, None]
+        total = step * per_chip
+        total += prefill[m][..., None, None]
+        np.putmask(total, ~ok, np.inf)
+        best[m] = np.argmin(total.reshape(S * Q, R * B), axis=1)
+        feasible[m] = ok.reshape(S * Q, R * B).any(axis=1)
+    return best.ravel(), feasible.ravel()
+
+
 def cheapest(grid: Grid) -> pd.DataFrame:
     """One row per (model, system, quarter): the cheapest configuration meeting the targets."""
     M, S, Q, R, B = grid.shape
     rows = M * S * Q
-    total = grid.total_chip_s_per_output().reshape(rows, R * B)
-    ok = grid.meets_slo().reshape(rows, R * B)
-    best = _argmin_rows(total, ok)
-    feasible = ok[np.arange(rows), best]
-
-    # best-effort configurations for the rows that miss a target
+    best, feasible = _best_per_row(grid)
     m_i, s_i, q_i = np.unravel_index(np.arange(rows), (M, S, Q))
     fits = grid.fits[m_i, s_i].reshape(rows, R * B)
     any_fit = fits.any(axis=1)
     bad = np.flatnonzero(~feasible & any_fit)
+
+    # best-effort configurations for the rows that miss a target
     reason = np.full(rows, "", dtype=object)
     if bad.size:
         step = grid.step_s.reshape(rows, R * B)[bad]
         fits_bad = fits[bad]
+        ratio = (grid.models.input_tokens / grid.models.output_tokens)[m_i[bad]]
+        total_bad = (step.reshape(bad.size, R, B) * (grid.replica_chips[:, None] / grid.batch)
+                     ).reshape(bad.size, R * B)
+        prefill_bad = grid.prefill_chip_s_per_token()[m_i[bad], s_i[bad], q_i[bad]]
+        total_bad += (ratio * prefill_bad)[:, None]
         max_step = 1.0 / grid.models.min_output_tokens_per_s[m_i[bad]]
         fast = fits_bad & (step <= max_step[:, None])
-        ttft = np.repeat(grid.ttft_s[m_i[bad], s_i[bad], q_i[bad]], B, axis=-1)
-        min_ttft = np.min(np.where(fast, ttft, np.inf), axis=1)
-        quickest = fast & (ttft == min_ttft[:, None])
+        min_ttft = grid.prefill_ttft_s()[m_i[bad], s_i[bad], q_i[bad]]
         speed_miss = ~fast.any(axis=1)
         fastest = _argmin_rows(step, fits_bad)
-        best[bad] = np.where(speed_miss, fastest, _argmin_rows(total[bad], quickest))
+        best[bad] = np.where(speed_miss, fastest, _argmin_rows(total_bad, fast))
         top_speed = 1.0 / step[np.arange(bad.size), fastest]
         target_speed = grid.models.min_output_tokens_per_s[m_i[bad]]
         target_ttft = grid.models.max_ttft_s[m_i[bad]]
@@ -111,7 +152,9 @@ def cheapest(grid: Grid) -> pd.DataFrame:
 
     no_fit = np.flatnonzero(~any_fit)
     if no_fit.size:
-        for key in ("replica_chips", "batch", "output_tokens_per_s_per_chip",
+        for key in ("replica_chips", "batch", "attention_tp", "expert_parallel",
+                    "pipeline_stages", "prefill_replica_chips", "prefill_attention_tp",
+                    "output_tokens_per_s_per_chip",
                     "input_tokens_per_s_per_chip", "m_output_per_chip_hour"):
             cols[key][no_fit] = 0.0
         for key in _NAN_WHEN_NO_FIT:
@@ -134,7 +177,8 @@ def cheapest(grid: Grid) -> pd.DataFrame:
         "reason": reason,
         **cols,
     })
-    df["replica_chips"] = df["replica_chips"].astype(np.int64)
+    for key in _INT_COLUMNS:
+        df[key] = df[key].astype(np.int64)
     if np.all(grid.batch == np.round(grid.batch)):
         df["batch"] = df["batch"].astype(np.int64)
     df.attrs["units"] = dict(UNITS)
@@ -159,7 +203,7 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
     full = np.full(r.shape, 0)
     cols = _metrics(grid, full + m, full + s, full + q, r, b)
     cols["meets_slo"] = ((grid.step_s[m, s, q, r, b] <= 1.0 / grid.models.min_output_tokens_per_s[m])
-                         & (grid.ttft_s[m, s, q, r] <= grid.models.max_ttft_s[m]))
+                         & (cols["ttft_s"] <= grid.models.max_ttft_s[m]))
     if cost not in cols:
         raise ValueError(f"unknown cost column '{cost}'")
     speed, price = cols["output_tokens_per_s_per_user"], cols[cost]
@@ -169,6 +213,22 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
     keep[1:] = price[order][1:] < running[:-1]
     chosen = order[keep][::-1]
     df = pd.DataFrame({k: np.asarray(v)[chosen] for k, v in cols.items()})
-    df["replica_chips"] = df["replica_chips"].astype(np.int64)
+    for key in _INT_COLUMNS:
+        df[key] = df[key].astype(np.int64)
     df.attrs["units"] = dict(UNITS)
     return df.reset_index(drop=True)
+
+
+def grid_edges(table: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """Feasible rows of :func:`cheapest` whose configuration sits at an edge of the grid rather
+    than at a declared limit: the largest batch of the grid, or the largest replica size of the
+    grid while the system's ``max_replica_domains`` would allow more chips. Column ``edge``
+    says which ("batch", "replica")."""
+    n_top = float(np.max(grid.replica_chips))
+    allowed = grid.systems.chips_per_domain * grid.systems.max_replica_domains
+    more = pd.Series(allowed > n_top, index=list(grid.systems.names))
+    at_batch = table["feasible"] & (table["batch"] == np.max(grid.batch))
+    at_replica = (table["feasible"] & (table["replica_chips"] == n_top)
+                  & table["system"].map(more).astype(bool))
+    edge = np.where(at_batch, "batch", np.where(at_replica, "replica", ""))
+    return table.assign(edge=edge)[edge != ""]

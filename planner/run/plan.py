@@ -110,7 +110,7 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     ``without_model``: plan as if that model had no demand (what it adds is the difference)."""
     from planner.run.economics import economics_table
     from planner.run.numerics import check_problem
-    from planner.run.plausibility import input_warnings, result_warnings
+    from planner.run.plausibility import grid_edge_warnings, input_warnings, result_warnings
     from planner.run.pnl import fleet_pnl
     from solver import AllocationProblem, SolveOptions, SolverError, solve_allocation
 
@@ -185,7 +185,8 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     if purchases is not None:
         pnl = procurement.pnl_with_purchases(pnl, fleet, purchases)
     warnings = (list(result.warnings) + span_warnings + input_warnings(scenario, loaded.doc)
-                + result_warnings(economics, result.utilisation))
+                + result_warnings(economics, result.utilisation)
+                + grid_edge_warnings(scenario, table))
     timings["total_s"] = time.perf_counter() - start
     info = {"solver": result.solver, "solver_version": result.solver_version,
             "status": result.status,

@@ -12,7 +12,9 @@ Inputs:
   price, no imputed value, no explicit unmet penalty): it is never served.
 Results:
 * a model with demand that fits on no system available in any quarter of the horizon;
-* available chips left idle above IDLE_WARNING_SHARE of the fleet in some quarter.
+* available chips left idle above IDLE_WARNING_SHARE of the fleet in some quarter;
+* a model with demand whose cheapest configuration on some system sits at the edge of the cost
+  core's batch or replica-size grid (the optimum may lie beyond it; costcore.select.grid_edges).
 """
 from __future__ import annotations
 
@@ -35,7 +37,6 @@ def catalog_span() -> dict[str, tuple[float, float]]:
     import yaml
 
     import fleets
-
     from planner.scenario.yamlload import _TrustedLoader
 
     text = fleets.data_text(fleets.DEFAULT_FILES[0])
@@ -124,3 +125,18 @@ def result_warnings(economics: pd.DataFrame, utilisation: pd.DataFrame) -> list[
                    "idle_cost_usd)")
     return out
 
+
+def grid_edge_warnings(scenario: Scenario, cost_table) -> list[str]:
+    """One warning per (model with demand, system) whose chosen configuration sits at an edge
+    of the cost core's grid in some quarter."""
+    from planner.costcore.select import grid_edges
+
+    edges = grid_edges(cost_table.table, cost_table.grid)
+    edges = edges[edges["model"].isin(list(scenario.demand))]
+    out = []
+    for (model, system), rows in edges.groupby(["model", "system"], sort=False):
+        what = ("the largest batch" if (rows["edge"] == "batch").any()
+                else "the largest replica size")
+        out.append(f"model {model} on {system}: the cheapest configuration uses {what} of the "
+                   f"cost grid in {_quarters(list(rows['quarter']))}; the optimum may lie beyond it")
+    return out

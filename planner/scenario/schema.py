@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from common.section import NonNegFloat, PositiveFloat, QuarterField, QuarterMap, Section
 from demand.schema import Demand, Model
-from fleets.schema import FleetEntry, Procurement, Site, System
+from fleets.schema import Deployment, FleetEntry, Procurement, Site, System
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -174,6 +174,9 @@ class Scenario(Section):
     horizon: Horizon
     economics: Economics = Field(default_factory=Economics)
     solver: Solver = Field(default_factory=Solver)
+    deployment: Optional[Deployment] = Field(
+        None, description="Default serving deployment (overlap, MTP) of every system that "
+        "declares none of its own.")
     systems: dict[str, System] = Field(default_factory=dict)
     fleet: dict[str, FleetEntry] = Field(default_factory=dict)
     sites: dict[str, Site] = Field(default_factory=dict, description="Power caps per site; "
@@ -185,3 +188,12 @@ class Scenario(Section):
         "vendor allocations when the scenario has none).")
     uncertainty: Optional[Uncertainty] = Field(
         None, description="Uncertain inputs, seed and sample count for `planner sweep`.")
+
+    @model_validator(mode="after")
+    def _default_deployment(self) -> "Scenario":
+        """Systems without a ``deployment`` take the scenario's (when it gives one)."""
+        if self.deployment is not None:
+            for name, system in self.systems.items():
+                if system.deployment is None:
+                    self.systems[name] = system.model_copy(update={"deployment": self.deployment})
+        return self

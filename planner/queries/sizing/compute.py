@@ -73,7 +73,9 @@ def size(systems: Mapping[str, System], query: SizeQuery, usd_per_chip_hour: Seq
     grid = physics.evaluate_grid(models, sys_arrays, [quarter], usd[:, None],
                                  np.array([serving_efficiency]))
     per_m = usd[None, :, None] / 3600 * 1e6
-    cost_in = grid.input_chip_s_per_token[:, :, 0, :] * per_m          # (M, S, R)
+    # input on the prefill regime's own replica, the same for every decode layout
+    cost_in = np.broadcast_to((grid.prefill_chip_s_per_token()[:, :, 0] * per_m[..., 0])[..., None],
+                              grid.weight_bytes_per_chip.shape)         # (M, S, R)
     cost_out = grid.output_chip_s_per_token()[:, :, 0] * per_m[..., None]  # (M, S, R, B)
     valid = grid.valid_replica[None]                                    # (1, S, R)
     ok_in = valid & (cost_in <= query.allowed_usd_per_m_input * _TOL)
@@ -104,7 +106,7 @@ def size(systems: Mapping[str, System], query: SizeQuery, usd_per_chip_hour: Seq
     chosen["replica_chips"][g_i, s_i] = grid.replica_chips[r_i]
     chosen["batch"][g_i, s_i] = grid.batch[b_i]
     chosen["output_tokens_per_s_per_user"][g_i, s_i] = 1 / grid.step_s[m_i, s_i, 0, r_i, b_i]
-    chosen["ttft_s"][g_i, s_i] = grid.ttft_s[m_i, s_i, 0, r_i]
+    chosen["ttft_s"][g_i, s_i] = grid.prefill_ttft_s()[m_i, s_i, 0]
     chosen["usd_per_m_input"][g_i, s_i] = cost_in[m_i, s_i, r_i]
     chosen["usd_per_m_output"][g_i, s_i] = cost_out[m_i, s_i, r_i, b_i]
 
