@@ -52,8 +52,10 @@ class Plan:
         return headline(self.economics, self.pnl, self.utilisation, self.fleet)
 
 
-def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
-    """Run the cost core for every (model, system, quarter) of the scenario."""
+def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None,
+               demand_models_only: bool = False):
+    """Run the cost core for every (model, system, quarter) of the scenario (with
+    ``demand_models_only``, for the models with a demand series: what a plan needs)."""
     from planner.costcore import evaluate
 
     scenario = loaded.scenario
@@ -61,7 +63,9 @@ def cost_table(loaded: Loaded, quarters: list[Quarter] | None = None):
     fleet = fleet_table(scenario, quarters)
     usd = (fleet.pivot(index="system", columns="quarter", values="usd_per_chip_hour")
            .loc[list(scenario.systems), [str(q) for q in quarters]])
-    return evaluate(scenario.models, scenario.systems, quarters, usd.to_numpy(),
+    models = ({k: m for k, m in scenario.models.items() if k in scenario.demand}
+              if demand_models_only else scenario.models)
+    return evaluate(models, scenario.systems, quarters, usd.to_numpy(),
                     serving_efficiency(scenario, quarters)), fleet
 
 
@@ -128,7 +132,7 @@ def make_plan(loaded: Loaded, integer: str | None = None, backend: str | None = 
     settings = scenario.solver
     elastic = is_elastic(scenario)
     quarters = horizon_quarters(scenario)
-    table, fleet = cost_table(loaded, quarters)
+    table, fleet = cost_table(loaded, quarters, demand_models_only=True)
     costs = table.table
     demand = demand_table(scenario, quarters)
     scenario_list = demand["price_usd_per_m_output"].to_numpy(dtype=float)
