@@ -19,21 +19,22 @@ def allocation_figure(allocation: pd.DataFrame, utilisation: pd.DataFrame, title
     models = order(allocation, "model")
     colour = colours(models)
     fig, axes = panels(max(1, len(systems)), title)
-    x = np.arange(len(quarters))
     for ax, system in zip(axes, systems):
         rows = allocation[allocation["system"] == system]
         table = (rows.pivot_table(index="quarter", columns="model", values="chips", aggfunc="sum")
                  .reindex(index=quarters, columns=models).fillna(0.0))
         bottom = np.zeros(len(quarters))
-        for model in models:
+        edges = np.arange(len(quarters) + 1) - 0.5
+        for model in models:  # one filled step patch per model: far fewer artists than bars
             values = table[model].to_numpy()
             if values.any():
-                ax.bar(x, values, bottom=bottom, color=colour[model], width=0.8, label=text(model))
+                ax.stairs(bottom + values, edges, baseline=bottom.copy(), fill=True,
+                          color=colour[model], label=text(model))
                 bottom += values
         cap = (utilisation[utilisation["system"] == system].set_index("quarter")["capacity_chips"]
                .reindex(quarters).fillna(0.0))
-        ax.stairs(cap.to_numpy(), np.arange(len(quarters) + 1) - 0.5, color="black", linewidth=1,
-                  baseline=None, label="available")
+        ax.stairs(cap.to_numpy(), edges, color="black", linewidth=1, baseline=None,
+                  label="available")
         ax.set_title(text(system))
         ax.set_ylabel("chips")
         quarter_axis(ax, quarters)
