@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import demand_steps as S
 from . import purchases as P
 from . import results as R
 from .build import BuiltModel, build_model, min_service_penalty
@@ -195,9 +194,16 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
     status = "rounded"
     if options.integer == "exact":
         remaining = max(deadline - time.perf_counter(), 0.1 * options.time_limit_s)
+        # no MIP start with demand steps: HiGHS 1.16's presolve can take such a start for
+        # optimal in its reduced space and return it unimproved (a random small case: 6.0 $/h
+        # returned as optimal where whole replicas reach 6.5)
+        start = None if ix.demand_steps is not None else _start_values(ix, model, replicas)
         run = _timed_solve(model, options, timings, mip=True, time_limit_s=remaining,
-                           start=_start_values(ix, model, replicas))
-        replicas = np.round(run.x)
+                           start=start)
+        # the MILP stops within its gap; without a start its incumbent can fall short of the
+        # rounded plan, which is feasible too: the better of the two is the plan
+        if start is not None or _worth(ix, model, np.round(run.x)) >= _worth(ix, model, replicas):
+            replicas = np.round(run.x)
         status = "optimal"
     chips = replicas * model.unit_chips
     objective = R.solver_objective(ix, chips, model.tie_break_usd_per_chip_hour,
@@ -228,6 +234,12 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
                  pow_pi, lp_bound, lp_bound_economic)
 
 
+def _worth(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> float:
+    """The solver objective (maximised) of whole replicas."""
+    return R.solver_objective(ix, replicas * model.unit_chips, model.tie_break_usd_per_chip_hour,
+                              model.min_service_penalty_usd_per_m)
+
+
 def _timed_solve(model: BuiltModel, options: SolveOptions, timings: dict, *, mip: bool,
                  time_limit_s: float, start: np.ndarray | None = None) -> SolverRun:
     run = solve_model(model, options.solver, mip=mip, time_limit_s=time_limit_s, gap=options.gap,
@@ -237,13 +249,12 @@ def _timed_solve(model: BuiltModel, options: SolveOptions, timings: dict, *, mip
 
 
 def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> np.ndarray:
-    """A feasible MILP start in column order: the replicas, and the unmet, shortfall, moved
-    chips and unmet per demand step they imply."""
+    """A feasible MILP start in column order: the replicas, and the unmet, shortfall and
+    moved chips they imply (not used with demand steps, see ``_solve_integer``)."""
     chips = replicas * model.unit_chips
     unmet = ix.demand_m_per_hour - R.served(ix, chips)
     short = R.shortfall(ix, chips)[model.z_rows]
-    return np.concatenate([replicas, unmet, short, R.moved(ix, chips),
-                           S.unmet_per_step(ix, unmet)])
+    return np.concatenate([replicas, unmet, short, R.moved(ix, chips)])
 
 
 def _economic(ix: IndexedProblem, model: BuiltModel, run: SolverRun,

@@ -54,6 +54,17 @@ def test_layout_options_cover_tp_1_to_8_dividing_the_replica():
     assert np.array_equal(lay.groups, lay.replica_chips / lay.attention_tp)
 
 
+def test_tp_groups_never_straddle_scale_up_domains():
+    # domains of 36 chips (NVL36), replicas of up to 2 domains: inside a domain any t <= N;
+    # spanning 72 chips, t = 8 would put 4.5 groups in a domain, so only t dividing 36
+    from planner.costcore.layouts import valid_layouts
+
+    lay = layout_options([8, 72])
+    ok = valid_layouts(np.array([36.0]), lay, np.array([2.0]))[0]
+    allowed = {(int(n), int(t)) for n, t, v in zip(lay.replica_chips, lay.attention_tp, ok) if v}
+    assert allowed == {(8, 1), (8, 2), (8, 4), (8, 8), (72, 1), (72, 2), (72, 4)}
+
+
 def test_moe_step_with_attention_tp_1_and_8_by_hand():
     """64 experts top-4, 100B total = 10B dense + 90B experts, latent KV, on 8 chips."""
     m = arrays(100e9, 10e9 + 90e9 * 4 / 64, (64, 4), kv=1000.0, latent=1.0)

@@ -1,6 +1,7 @@
 """Price-responsive demand: the curve, its value staircase in the LP, clearing prices, and the
 planner's outputs (demand/elasticity.py, solver/demand_steps.py, planner/elastic.py)."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,17 @@ def test_the_default_scenario_carries_the_tier_elasticities():
     assert load_scenario(None, elastic=True).input_sha256 == load_scenario(None).input_sha256
     res = invoke(["run", "--elastic", "--inelastic"])  # the later flag wins, as click does
     assert res.exit_code == 0 and "clearing" not in res.output
+
+
+def test_a_scenario_extending_the_default_gets_the_elasticity_of_its_own_tiers(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("extends: default\nmodels: {flagship: {tier: open}}\n")
+    loaded = load_scenario(str(path))
+    assert loaded.scenario.demand["flagship"].elasticity == -1.5  # open's, not flagship's
+    file, line = loaded.doc.where(("demand", "flagship", "elasticity"))
+    text = (Path(__file__).parents[1] / "demand/data/elasticity.yaml").read_text().splitlines()
+    assert file.endswith("demand/data/elasticity.yaml") and text[line - 1].strip() == "open: -1.5"
+    assert load_scenario(str(path), elastic=False).scenario.demand["flagship"].elasticity == 0
 
 
 def test_an_elastic_plan_reports_clearing_prices_and_revenue_at_them():
@@ -220,9 +232,13 @@ def test_unmet_fills_the_lowest_valued_slices_first():
 def test_integer_elastic_run_on_the_default_scenario():
     loaded = load_scenario(None, elastic=True)
     lp, rounded = make_plan(loaded), make_plan(loaded, integer="round")
+    exact = make_plan(loaded, integer="exact")
     assert rounded.solver_info["integer"] == "round"
-    # whole replicas cost a little welfare, never more than the LP bound
-    assert rounded.solver_info["objective_usd_per_hour"] <= lp.solver_info["objective_usd_per_hour"] + 1e-6
+    # whole replicas cost a little welfare, never more than the LP bound; the MILP's plan is
+    # never worse than the rounded one
+    value = {k: p.solver_info["objective_usd_per_hour"]
+             for k, p in (("lp", lp), ("round", rounded), ("exact", exact))}
+    assert value["round"] <= value["exact"] <= value["lp"] + 1e-6
     assert "clearing_price_usd_per_m_output" in rounded.economics.columns
 
 
@@ -300,3 +316,26 @@ def test_a_price_per_task_moves_demand_along_the_curve_of_the_list_reference():
     assert np.allclose(q["demand_output_tokens_per_day"], expected, rtol=1e-9)
 
 
+
+
+def test_exact_mode_with_steps_finds_the_better_whole_replica():
+    # m1: 3 M/h at $3 (one step). A 5-chip replica on s0 (2 M per chip-hour at $0.5) serves
+    # it for $2.5/h: 9 - 2.5 = $6.5/h; a 3-chip replica on s1 ($1) only 9 - 3 = $6/h. m0 is
+    # worth $0.5 per M and costs >= $1.33 per M to serve: never served. (HiGHS once returned
+    # the $6 plan as optimal from a MIP start; the start is not given with steps.)
+    options = pd.DataFrame({"model": ["m0", "m0", "m1", "m1"], "system": ["s0", "s1"] * 2,
+                            "quarter": "2026Q1", "site": "main",
+                            "m_output_per_chip_hour": [1.5, 1.0, 2.0, 2.0],
+                            "usd_per_chip_hour": [2.0, 2.0, 0.5, 1.0],
+                            "replica_chips": [1, 1, 5, 3], "kw_per_chip": 1.0})
+    capacity = pd.DataFrame({"system": ["s0", "s1"], "quarter": "2026Q1", "site": "main",
+                             "chips": [11.0, 12.0]})
+    dem = pd.DataFrame({"model": ["m0", "m1"], "quarter": "2026Q1",
+                        "m_output_per_hour": [5.0, 3.0], "value_usd_per_m_output": [0.5, 3.0],
+                        "unmet_penalty_usd_per_m_output": 0.0})
+    steps = pd.DataFrame({"model": ["m0", "m1"], "quarter": "2026Q1", "step": 0,
+                          "m_output_per_hour": [5.0, 3.0], "value_usd_per_m_output": [0.5, 3.0]})
+    res = solve_allocation(AllocationProblem(options=options, capacity=capacity, demand=dem,
+                                             demand_steps=steps), SolveOptions(integer="exact"))
+    assert res.objective_usd_per_hour == pytest.approx(6.5)
+    assert res.allocation[["model", "system", "chips"]].values.tolist() == [["m1", "s0", 5.0]]

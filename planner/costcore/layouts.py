@@ -63,9 +63,10 @@ def layout_options(replica_chips: Sequence[float], attention_tp: Sequence[float]
 def valid_layouts(chips_per_domain: np.ndarray, layouts: Layouts,
                   max_domains: np.ndarray | None = None) -> np.ndarray:
     """(S, R) mask: the replica is inside one domain or up to ``max_domains`` whole domains and
-    at most MAX_REPLICA_CHIPS chips, and its TP group fits in one domain."""
+    at most MAX_REPLICA_CHIPS chips, and its TP groups fit in one domain each (a replica that
+    spans domains needs t to divide the domain size, or a group would straddle two)."""
     n, t = layouts.replica_chips[None, :], layouts.attention_tp[None, :]
     d = chips_per_domain[:, None]
     most = np.inf if max_domains is None else max_domains[:, None]
     size_ok = (n <= MAX_REPLICA_CHIPS) & ((n <= d) | ((np.mod(n, d) == 0) & (n <= d * most)))
-    return size_ok & (t <= np.minimum(n, d))
+    return size_ok & (t <= np.minimum(n, d)) & ((n <= d) | (np.mod(d, t) == 0))

@@ -46,7 +46,8 @@ def _layout_terms(m: dict, s: dict, se: float, n: float, t: float) -> dict:
     expert_b = expert_params * m["weight_bytes_per_param"]
     g = n / t
     valid = (n <= MAX_REPLICA_CHIPS and t <= min(n, d) and (
-        n <= d or (math.fmod(n, d) == 0 and n <= d * s["max_replica_domains"])))
+        n <= d or (math.fmod(n, d) == 0 and n <= d * s["max_replica_domains"]
+                   and math.fmod(d, t) == 0)))
     P = n / min(n, d)
     spans = P > 1
     n_ar = 1.0 if moe else 2.0

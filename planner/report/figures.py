@@ -76,9 +76,22 @@ _MAKERS: list = []  # the figures of the current build_figures call, for forked 
 MAX_WORKERS = 4
 
 
-def _render_one(i: int) -> tuple[bytes, bytes]:
-    png, svg = plots.render_formats(_MAKERS[i](), ("png", "svg"))
-    return png, svg
+def _render_one(i: int) -> tuple[bytes, bytes] | str:
+    """Figure ``i``'s (PNG, SVG) bytes, or the traceback of what failed (a text pickles where
+    some exceptions do not)."""
+    import traceback
+
+    try:
+        return plots.render_formats(_MAKERS[i](), ("png", "svg"))
+    except Exception:  # noqa: BLE001 - re-raised in the parent with its traceback
+        return traceback.format_exc()
+
+
+def _checked(results: list) -> list[tuple[bytes, bytes]]:
+    for result in results:
+        if isinstance(result, str):
+            raise RuntimeError(f"a report figure failed:\n{result}")
+    return results
 
 
 def _render_all(makers: list) -> list[tuple[bytes, bytes]]:
@@ -94,20 +107,21 @@ def _render_all(makers: list) -> list[tuple[bytes, bytes]]:
     _MAKERS[:] = makers
     try:
         if workers < 2 or not _can_fork():
-            return [_render_one(i) for i in range(len(makers))]
+            return _checked([_render_one(i) for i in range(len(makers))])
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_ignore_signals)
         try:
-            return list(pool.map(_render_one, range(len(makers))))
-        except BaseException:
+            results = list(pool.map(_render_one, range(len(makers))))
+        except BaseException:  # Ctrl-C, SIGTERM: the workers ignore both, so they are killed
             for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
+                process.kill()
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        return _checked(results)
     finally:
         _MAKERS.clear()
 

@@ -39,18 +39,18 @@ def default_part_texts() -> list[tuple[str, str]]:
     return [(f"<default>/{pkg}/{rel}", _part_text(pkg, rel)) for pkg, rel in DEFAULT_PARTS]
 
 
-def default_parts() -> Located:
-    """The embedded default's part files merged in order (without the tier elasticities)."""
+def load_default() -> Located:
+    """The embedded default's part files merged in order, as one located document (the
+    tier elasticities are added by :func:`resolve`, after what extends it)."""
     merged = Located({})
     for shown, text in default_part_texts():
         merged = merge(merged, load_yaml_text(text, shown, trusted=True))
     return merged
 
 
-def load_default() -> Located:
-    """The embedded default scenario as one located document: its parts, then the assumed
-    price elasticity of each demand series' tier (``demand/data/elasticity.yaml``)."""
-    return _with_tier_elasticities(default_parts())
+def _from_default(doc: Located) -> bool:
+    """True when ``doc`` is, or extends, the embedded default."""
+    return any(file.startswith("<default>/") for file, _ in doc.lines.values())
 
 
 def merge(base: Located, child: Located) -> Located:
@@ -240,10 +240,11 @@ def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[st
     ``allow_extends``: folders beyond the scenario's own that ``extends`` may read from.
     ``buy``: a scenario without a ``procurement`` section gets the embedded vendor
     allocations (``fleets/data/procurement.yaml``) before the overrides.
-    ``elastic``: True gives each demand series without an ``elasticity`` its model tier's
-    from ``demand/data/elasticity.yaml`` (reference price ``list``; the embedded default has
-    them already), False removes every elasticity (fixed demand), None keeps the scenario's;
-    before the overrides, so ``--set`` still sets one.
+    ``elastic``: each demand series without an ``elasticity`` gets its model tier's from
+    ``demand/data/elasticity.yaml`` (reference price ``list``) when True, or when None and
+    the scenario is or extends the embedded default (whose demand is price-responsive:
+    after the whole extends chain, so a tier a child sets counts); False removes every
+    elasticity (fixed demand). Before the overrides, so ``--set`` still sets one.
     """
     roots = ()
     if path is not None:
@@ -254,23 +255,25 @@ def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[st
         pkg, rel = PROCUREMENT_PART
         doc = merge(doc, load_yaml_text(_part_text(pkg, rel),
                                         f"<default>/{pkg}/{rel}", trusted=True))
-    if elastic:
-        doc = _with_tier_elasticities(doc)
-    elif elastic is False:
+    if elastic is False:
         doc = _without_elasticities(doc)
+    elif elastic or _from_default(doc):
+        doc = _with_tier_elasticities(doc)
     doc = apply_overrides(doc, list(overrides))
     doc.data.pop("extends", None)
     return doc
+
+
+def _tier_file() -> Located:
+    pkg, rel = ELASTICITY_PART
+    return load_yaml_text(_part_text(pkg, rel), f"<default>/{pkg}/{rel}", trusted=True)
 
 
 def tier_elasticities(doc: Located) -> dict:
     """``{"demand": {model: {elasticity, reference_price_usd_per_m_output}}}`` for every
     demand series of ``doc`` without an elasticity whose model's tier has a non-zero one in
     ``demand/data/elasticity.yaml`` (empty when none)."""
-    import yaml
-
-    pkg, rel = ELASTICITY_PART
-    by_tier = yaml.safe_load(_part_text(pkg, rel))["elasticity_by_tier"]
+    by_tier = _tier_file().data["elasticity_by_tier"]
     models = doc.data.get("models") or {}
     demand = doc.data.get("demand") or {}
     added = {}
@@ -284,15 +287,19 @@ def tier_elasticities(doc: Located) -> dict:
 
 
 def _with_tier_elasticities(doc: Located) -> Located:
-    """``doc`` with :func:`tier_elasticities` merged in."""
-    import yaml
-
+    """``doc`` with :func:`tier_elasticities` merged in, each located at its tier's line of
+    the elasticity file."""
     added = tier_elasticities(doc)
     if not added:
         return doc
-    pkg, rel = ELASTICITY_PART
-    text = yaml.safe_dump(added, sort_keys=True)
-    return merge(doc, load_yaml_text(text, f"<default>/{pkg}/{rel}", trusted=True))
+    merged = merge(doc, Located(added))
+    source, tiers = _tier_file(), {}
+    for key in added["demand"]:
+        tier = doc.data["models"][key]["tier"]
+        where = tiers.setdefault(tier, source.where(("elasticity_by_tier", tier)))
+        for field in ("elasticity", "reference_price_usd_per_m_output"):
+            merged.lines[("demand", key, field)] = where
+    return merged
 
 
 def _without_elasticities(doc: Located) -> Located:

@@ -5,7 +5,7 @@ import os
 
 from planner.errors import InputError, Problem
 from planner.output.atomic import atomic_directory
-from planner.scenario.compose import (DEFAULT_PARTS, default_part_texts, default_parts,
+from planner.scenario.compose import (DEFAULT_PARTS, default_part_texts, load_default,
                                       tier_elasticities)
 from planner.scenario.yamlload import dump_yaml
 
@@ -20,7 +20,7 @@ def write_scaffold(directory: str) -> list[str]:
     texts = default_part_texts()
     parts = [os.path.basename(rel) for _, rel in DEFAULT_PARTS[1:]]
     extra = {}
-    elastic = tier_elasticities(default_parts())
+    elastic = tier_elasticities(load_default())
     if elastic:  # the default's price elasticities per tier, written out as data
         extra[ELASTICITY_FILE] = (
             "# The default scenario's price elasticity per demand series: its model tier's from\n"
