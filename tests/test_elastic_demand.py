@@ -104,6 +104,8 @@ def test_the_default_scenario_carries_the_tier_elasticities():
     assert load_scenario(None, elastic=True).input_sha256 == load_scenario(None).input_sha256
     res = invoke(["run", "--elastic", "--inelastic"])  # the later flag wins, as click does
     assert res.exit_code == 0 and "clearing" not in res.output
+    shown = invoke(["show"]).output, invoke(["show", "--inelastic"]).output
+    assert "elasticity: -1.0" in shown[0] and "elasticity: -" not in shown[1]
 
 
 def test_a_scenario_extending_the_default_gets_the_elasticity_of_its_own_tiers(tmp_path):

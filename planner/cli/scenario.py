@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.util import (ALLOW_EXTENDS_OPTION, SCENARIO_ARG, SET_OPTION, FiniteFloat, SafePath,
-                              reports_errors)
+from planner.cli.util import (ALLOW_EXTENDS_OPTION, ELASTIC_OPTION, SCENARIO_ARG, SET_OPTION,
+                              FiniteFloat, SafePath, reports_errors)
 from planner.errors import InputError
 
 
@@ -42,13 +42,14 @@ def validate(scenarios, overrides, allow_extends):
 @click.command()
 @SCENARIO_ARG
 @SET_OPTION
+@ELASTIC_OPTION
 @reports_errors
-def show(scenario, overrides, allow_extends):
+def show(scenario, overrides, allow_extends, elastic):
     """Print the resolved scenario (defaults, extends and --set applied) as YAML."""
     from planner.scenario.loaded import load_scenario
     from planner.scenario.yamlload import dump_yaml
 
-    loaded = load_scenario(scenario, overrides, allow_extends)
+    loaded = load_scenario(scenario, overrides, allow_extends, elastic=elastic)
     data = loaded.scenario.model_dump(mode="json", exclude_none=True)
     click.echo(dump_yaml(data), nl=False)
 
@@ -108,10 +109,10 @@ def init(directory):
 @click.option("--shadow-threshold", type=FiniteFloat(min=0), default=0.05, show_default=True,
               help="Report a relative shadow-price change this large (and at least $0.01/chip-hour).")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress on stderr.")
+@ELASTIC_OPTION
 @reports_errors
 def diff(base, proposed, overrides, allow_extends, fmt, served_threshold, cost_threshold,
-         margin_threshold,
-         shadow_threshold, quiet):
+         margin_threshold, shadow_threshold, quiet, elastic):
     """What changes from BASE to PROPOSED: inputs, and the plan's outcome.
 
     \b
@@ -134,7 +135,7 @@ def diff(base, proposed, overrides, allow_extends, fmt, served_threshold, cost_t
                             shadow=shadow_threshold)
     with Stages(4, quiet) as stage:
         result = scenario_diff(base, proposed, overrides, thresholds, stages=stage,
-                               allow_extends=allow_extends)
+                               allow_extends=allow_extends, elastic=elastic)
     if fmt == "json":
         click.echo(json_text(to_json(result)))
     else:

@@ -38,8 +38,10 @@ def _outcome(plan) -> Outcome:
 
 
 def scenario_diff(base: str, proposed: str, overrides=(), thresholds: Thresholds = Thresholds(),
-                  stages=None, allow_extends: tuple[str, ...] = ()) -> ScenarioDiff:
-    """Compare two scenario files; ``overrides`` (--set) apply to the proposed side."""
+                  stages=None, allow_extends: tuple[str, ...] = (),
+                  elastic: bool | None = None) -> ScenarioDiff:
+    """Compare two scenario files; ``overrides`` (--set) apply to the proposed side,
+    ``elastic`` (``--elastic``/``--inelastic``, see ``compose.resolve``) to both."""
     from planner.run.plan import make_plan
     from planner.scenario.loaded import load_scenario
 
@@ -48,7 +50,7 @@ def scenario_diff(base: str, proposed: str, overrides=(), thresholds: Thresholds
     with stage("loading scenarios"):
         for path, sets in ((base, ()), (proposed, overrides)):
             try:
-                loaded.append(load_scenario(path, sets, allow_extends))
+                loaded.append(load_scenario(path, sets, allow_extends, elastic=elastic))
             except InputError as exc:
                 problems.extend(exc.problems)
     if problems:
