@@ -119,6 +119,20 @@ def test_a_scenario_extending_the_default_gets_the_elasticity_of_its_own_tiers(t
     assert load_scenario(str(path), elastic=False).scenario.demand["flagship"].elasticity == 0
 
 
+def test_a_standalone_scenario_stays_inelastic_even_with_buy(tmp_path):
+    # `planner init` files without their elasticity part: a scenario that does not extend the
+    # default; --buy merges embedded procurement data, which does not make it the default's
+    from planner.scenario.scaffold import write_scaffold
+
+    write_scaffold(str(tmp_path / "s"))
+    path = tmp_path / "s" / "scenario.yaml"
+    path.write_text(path.read_text().replace(", demand-elasticity.yaml", ""))
+    for buy in (False, True):
+        demand = load_scenario(str(path), buy=buy).scenario.demand
+        assert all(d.elasticity == 0 for d in demand.values()), buy
+    assert load_scenario(str(path), elastic=True).scenario.demand["flagship"].elasticity == -1
+
+
 def test_an_elastic_plan_reports_clearing_prices_and_revenue_at_them():
     plan = make_plan(load_scenario(None, ["demand.flagship.elasticity=-1"], elastic=False))
     e = plan.economics

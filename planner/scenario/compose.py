@@ -251,13 +251,14 @@ def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[st
         roots = (os.path.dirname(os.path.realpath(path)),) + tuple(
             os.path.realpath(folder) for folder in allow_extends)
     doc = load_default() if path is None else load_chain(path, roots=roots)
+    from_default = _from_default(doc)  # before --buy adds embedded data of its own
     if buy and "procurement" not in doc.data:
         pkg, rel = PROCUREMENT_PART
         doc = merge(doc, load_yaml_text(_part_text(pkg, rel),
                                         f"<default>/{pkg}/{rel}", trusted=True))
     if elastic is False:
         doc = _without_elasticities(doc)
-    elif elastic or _from_default(doc):
+    elif elastic or from_default:
         doc = _with_tier_elasticities(doc)
     doc = apply_overrides(doc, list(overrides))
     doc.data.pop("extends", None)
