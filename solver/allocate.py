@@ -200,14 +200,14 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
         start = None if ix.demand_steps is not None else _start_values(ix, model, replicas)
         run = _timed_solve(model, options, timings, mip=True, time_limit_s=remaining,
                            start=start)
-        # the MILP stops within its gap; without a start its incumbent can fall short of the
-        # rounded plan, which is feasible too: the better of the two is the plan
-        if start is not None or _worth(ix, model, np.round(run.x)) >= _worth(ix, model, replicas):
-            replicas = np.round(run.x)
+        # the MILP stops within its gap, so its incumbent can fall short of the rounded
+        # plan, which is feasible too: the better of the two is the plan
+        milp = np.round(run.x)
+        if _worth(ix, model, milp) >= _worth(ix, model, replicas):
+            replicas = milp
         status = "optimal"
     chips = replicas * model.unit_chips
-    objective = R.solver_objective(ix, chips, model.tie_break_usd_per_chip_hour,
-                                   model.min_service_penalty_usd_per_m)
+    objective = _worth(ix, model, replicas)
     if options.integer == "exact" and run.status != "optimal":
         gap = max(lp_bound - objective, 0.0) / max(abs(lp_bound), 1.0)
         if not options.accept_time_limit:

@@ -44,9 +44,10 @@ def price(scenario, overrides, allow_extends, model, quarter, prices, as_json, p
     Each price re-plans the fleet with MODEL's whole rate card scaled to that output price
     (input prices in proportion) and every other model at its list prices, so MODEL
     competes for capacity at that price; with price-responsive demand (the default
-    scenario's, or demand.MODEL.elasticity < 0) its demand also moves along its curve. Per price: demand and served tokens, revenue (served x list
-    revenue), serving cost (its chip-hours), model profit = revenue - serving cost, and the
-    fleet's operating profit (all installed chips).
+    scenario's, or demand.MODEL.elasticity < 0) its demand also moves along its curve.
+    Per price: demand and served tokens, revenue (served x list revenue), serving cost (its
+    chip-hours), model profit = revenue - serving cost, and the fleet's operating profit
+    (all installed chips).
     Examples: planner price --model flagship --quarter 2027Q1
               planner price --model mythos-class --prices 10,25,50,100 --plot price.png
     """

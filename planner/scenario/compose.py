@@ -270,11 +270,11 @@ def _tier_file() -> Located:
     return load_yaml_text(_part_text(pkg, rel), f"<default>/{pkg}/{rel}", trusted=True)
 
 
-def tier_elasticities(doc: Located) -> dict:
+def tier_elasticities(doc: Located, tier_file: Located | None = None) -> dict:
     """``{"demand": {model: {elasticity, reference_price_usd_per_m_output}}}`` for every
     demand series of ``doc`` without an elasticity whose model's tier has a non-zero one in
-    ``demand/data/elasticity.yaml`` (empty when none)."""
-    by_tier = _tier_file().data["elasticity_by_tier"]
+    ``demand/data/elasticity.yaml`` (``tier_file``, read when None; empty when none)."""
+    by_tier = (tier_file or _tier_file()).data["elasticity_by_tier"]
     models = doc.data.get("models") or {}
     demand = doc.data.get("demand") or {}
     added = {}
@@ -290,28 +290,22 @@ def tier_elasticities(doc: Located) -> dict:
 def _with_tier_elasticities(doc: Located) -> Located:
     """``doc`` with :func:`tier_elasticities` merged in, each located at its tier's line of
     the elasticity file."""
-    added = tier_elasticities(doc)
+    source = _tier_file()
+    added = tier_elasticities(doc, source)
     if not added:
         return doc
     merged = merge(doc, Located(added))
-    source, tiers = _tier_file(), {}
     for key in added["demand"]:
-        tier = doc.data["models"][key]["tier"]
-        where = tiers.setdefault(tier, source.where(("elasticity_by_tier", tier)))
+        where = source.where(("elasticity_by_tier", doc.data["models"][key]["tier"]))
         for field in ("elasticity", "reference_price_usd_per_m_output"):
             merged.lines[("demand", key, field)] = where
     return merged
 
 
 def _without_elasticities(doc: Located) -> Located:
-    """``doc`` with no elasticity or reference price on any demand series (``--inelastic``)."""
-    import yaml
-
+    """``doc`` with no elasticity or reference price on any demand series (``--inelastic``;
+    ``null`` in a merge removes a key)."""
     demand = doc.data.get("demand") or {}
     gone = {key: {"elasticity": None, "reference_price_usd_per_m_output": None}
-            for key, series in demand.items() if isinstance(series, dict)
-            and ("elasticity" in series or "reference_price_usd_per_m_output" in series)}
-    if not gone:
-        return doc
-    text = yaml.safe_dump({"demand": gone}, sort_keys=True)
-    return merge(doc, load_yaml_text(text, "--inelastic", trusted=True))
+            for key, series in demand.items() if isinstance(series, dict)}
+    return merge(doc, Located({"demand": gone})) if gone else doc

@@ -26,8 +26,9 @@ def load_scenario(path: str | None = None, overrides: tuple[str, ...] | list[str
     """The resolved, validated scenario (the embedded default when ``path`` is None);
     ``allow_extends`` lists folders beyond the scenario's own that ``extends`` may read;
     ``buy`` adds the embedded vendor allocations to a scenario without ``procurement``;
-    ``elastic`` True the embedded per-tier price elasticities to demand without one, False
-    removes every elasticity (fixed demand), None keeps the scenario's."""
+    ``elastic`` the embedded per-tier price elasticities on demand without one (True, or None
+    for a scenario that is or extends the default) or none at all (False; see
+    :func:`planner.scenario.compose.resolve`)."""
     doc = resolve(path, list(overrides), tuple(allow_extends), buy, elastic)
     scenario = to_scenario(doc)
     dumped = scenario.model_dump(mode="json")
