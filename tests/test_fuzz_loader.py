@@ -199,3 +199,25 @@ _set_keys = st.lists(st.sampled_from(KEYS + ["", '"a.b"', "economics", "fleet.ra
        value=st.one_of(st.sampled_from(VALUES), st.text(max_size=30)))
 def test_fuzz_set_overrides(workdir, key, sep, value):
     run_target(workdir, None, [f"{key}{sep}{value}"], target="set")
+
+
+# Inputs that once crashed the loader (found by the fuzzers above), kept as plain cases.
+REGRESSIONS = [
+    # a scenario over the default whose demand or models are not mappings crashed the
+    # default's tier elasticities before validation could report it
+    DEFAULT_CHILD_TEXT + b"demand: oops\n",
+    DEFAULT_CHILD_TEXT + b"models: [1]\ndemand:\n  flagship: 3\n",
+    DEFAULT_CHILD_TEXT + b"models:\n  flagship: {tier: [1]}\n",
+]
+
+
+@pytest.mark.parametrize("text", REGRESSIONS)
+def test_fuzz_regressions(workdir, text):
+    with pytest.raises(InputError):
+        load_scenario(str(_write(workdir, text)))
+
+
+def _write(workdir, text: bytes):
+    path = workdir / "regression.yaml"
+    path.write_bytes(text)
+    return path

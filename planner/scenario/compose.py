@@ -275,11 +275,14 @@ def tier_elasticities(doc: Located, tier_file: Located | None = None) -> dict:
     demand series of ``doc`` without an elasticity whose model's tier has a non-zero one in
     ``demand/data/elasticity.yaml`` (``tier_file``, read when None; empty when none)."""
     by_tier = (tier_file or _tier_file()).data["elasticity_by_tier"]
-    models = doc.data.get("models") or {}
-    demand = doc.data.get("demand") or {}
+    models = _section(doc, "models")
+    demand = _section(doc, "demand")
     added = {}
     for key, series in demand.items():
-        tier = (models.get(key) or {}).get("tier") if isinstance(models.get(key), dict) else None
+        model = models.get(key)
+        tier = model.get("tier") if isinstance(model, dict) else None
+        if not isinstance(tier, str):
+            continue
         if isinstance(series, dict) and "elasticity" not in series and by_tier.get(tier):
             added[key] = {"elasticity": float(by_tier[tier]),
                           "reference_price_usd_per_m_output": series.get(
@@ -302,10 +305,16 @@ def _with_tier_elasticities(doc: Located) -> Located:
     return merged
 
 
+def _section(doc: Located, key: str) -> dict:
+    """Section ``key`` of ``doc`` when it is a mapping, else empty (validation reports it)."""
+    value = doc.data.get(key) if isinstance(doc.data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def _without_elasticities(doc: Located) -> Located:
     """``doc`` with no elasticity or reference price on any demand series (``--inelastic``;
     ``null`` in a merge removes a key)."""
-    demand = doc.data.get("demand") or {}
+    demand = _section(doc, "demand")
     gone = {key: {"elasticity": None, "reference_price_usd_per_m_output": None}
             for key, series in demand.items() if isinstance(series, dict)}
     return merge(doc, Located({"demand": gone})) if gone else doc
