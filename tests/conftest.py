@@ -1,6 +1,14 @@
 import os
 
 import pytest
+from hypothesis import settings
+
+# Property and fuzz tests draw the same examples every run (the suite passes or fails on the
+# code alone); FUZZ_RANDOM=1 draws new ones, to explore with a larger budget (see
+# tests/test_fuzz_loader.py). Settings given on a test override these.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, database=None)
+settings.load_profile("explore" if os.environ.get("FUZZ_RANDOM") == "1" else "deterministic")
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from planner.cli.main import main
 from planner.errors import InputError
-from planner.scenario.compose import merge
+from planner.scenario.merge import merge
 from planner.scenario.loaded import load_scenario
 from planner.scenario.yamlload import load_yaml_text
 

@@ -10,6 +10,11 @@ shifts, tabs, truncation, random keys and hostile values (NaN, huge numbers, tag
 dates, unicode), plus raw random bytes and text. The run is bounded by example count and by
 time (FUZZ_SECONDS, default 6 s per target; FUZZ_EXAMPLES, default 800), so CI stays fast; the number of executions
 and how they ended is printed at the end of the module.
+
+The examples are derandomized (the same every run, tests/conftest.py), so the suite passes or
+fails on the code alone; ``FUZZ_RANDOM=1`` draws new ones, for exploring with a larger budget, e.g.
+``FUZZ_RANDOM=1 FUZZ_SECONDS=300 FUZZ_EXAMPLES=100000 pytest tests/test_fuzz_loader.py``.
+What such a run finds goes into ``REGRESSIONS`` below.
 """
 import contextlib
 import os
@@ -26,7 +31,7 @@ from planner.scenario.loaded import load_scenario
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "small.yaml")
 BUDGET_S = float(os.environ.get("FUZZ_SECONDS", "6"))       # per target
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "800"))      # per target
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None,
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 STATS: Counter = Counter()

@@ -6,16 +6,14 @@ in order). Merging is deep; the child wins; a ``null`` in the child removes the 
 from __future__ import annotations
 
 import os
-import re
 from importlib import resources
 
 import demand
 import fleets
-from common.quarters import Quarter
 from planner.errors import InputError, Problem
-from planner.scenario.yamlload import (Located, YamlSyntaxError, load_yaml_file, load_yaml_text,
-                                       load_yaml_value)
-from planner.scenario.yamlnodes import MAX_DEPTH, Path
+from planner.scenario.merge import merge
+from planner.scenario.overrides import apply_overrides
+from planner.scenario.yamlload import Located, load_yaml_file, load_yaml_text
 
 # The embedded default scenario: the scenario frame (horizon, economics), then each domain
 # package's own default data, merged in this order.
@@ -51,62 +49,6 @@ def load_default() -> Located:
 def _from_default(doc: Located) -> bool:
     """True when ``doc`` is, or extends, the embedded default."""
     return any(file.startswith("<default>/") for file, _ in doc.lines.values())
-
-
-def merge(base: Located, child: Located) -> Located:
-    """Deep-merge ``child`` over ``base``: child wins, ``null`` removes, lines follow values."""
-
-    def walk(into: dict, over: dict) -> dict:
-        # `2026q1` over a parent's `2026Q1` replaces it, in its place
-        renames = _quarter_renames(into, over)
-        out = {renames.get(k, k): v for k, v in into.items()} if renames else dict(into)
-        for key, value in over.items():
-            if value is None:
-                out.pop(key, None)
-            elif isinstance(value, dict) and isinstance(out.get(key), dict):
-                out[key] = walk(out[key], value)
-            else:
-                out[key] = value
-        return out
-
-    data = walk(base.data, child.data)
-    lines = {}
-    for path in _paths(data, ()):
-        where = child.lines.get(path) or base.lines.get(path)
-        if where:
-            lines[path] = where
-    return Located(data, lines, base.problems + child.problems)
-
-
-def _quarter_renames(into: dict, over: dict) -> dict:
-    """Keys of ``into`` that ``over`` names as the same quarter spelt otherwise -> ``over``'s
-    spelling (in one pass over each mapping: no quadratic scan of large mappings)."""
-    def quarters(mapping: dict) -> dict:
-        return {Quarter.parse(k): k for k in mapping
-                if isinstance(k, str) and _QUARTERISH.match(k)}
-
-    theirs = quarters(into)
-    if not theirs:
-        return {}
-    renames = {}
-    for quarter, key in quarters(over).items():
-        old = theirs.get(quarter)
-        if old is not None and old != key and old not in over:
-            renames[old] = key
-    return renames
-
-
-_QUARTERISH = re.compile(r"^\s*\d{4}\s*[Qq][1-4]\s*$")
-
-
-def _paths(value: object, path: Path):
-    yield path
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            yield from _paths(sub, path + (key,))
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            yield from _paths(sub, path + (str(i),))
 
 
 MAX_EXTENDS_DEPTH = 32  # files extending files; a real chain has two or three
@@ -169,68 +111,6 @@ def load_chain(path: str, seen: tuple[str, ...] = (), roots: tuple[str, ...] = (
 
 def _inside(real: str, roots: tuple[str, ...]) -> bool:
     return any(os.path.commonpath([real, root]) == root for root in roots)
-
-
-_KEY_PART = re.compile(r'"[^"]*"|[^.]+')
-
-
-def _split_assignment(text: str) -> tuple[str, str, str]:
-    """Split ``path=value`` at the first ``=`` outside double quotes."""
-    quoted = False
-    for i, char in enumerate(text):
-        if char == '"':
-            quoted = not quoted
-        elif char == "=" and not quoted:
-            return text[:i], "=", text[i + 1:]
-    return text, "", ""
-
-
-def apply_overrides(doc: Located, overrides: list[str]) -> Located:
-    """Apply ``path.to.key=value`` overrides (values parsed as YAML) on top of ``doc``.
-
-    A key holding dots is quoted: ``models."llama-3.1-70b".layers=80``. Values follow the
-    same rules as files (no tags, bounded size); text that is not YAML is taken as text.
-    """
-    problems = []
-    for number, text in enumerate(overrides, start=1):
-        key, sep, raw = _split_assignment(text)
-        keys = _key_path(key)
-        if not sep or keys is None:
-            problems.append(Problem("--set", number, key, f"'{text}' is not path.to.key=value"))
-            continue
-        if len(keys) > MAX_DEPTH:
-            problems.append(Problem("--set", number, ".".join(keys[:3]) + ".…",
-                                    f"key path is {len(keys)} levels deep; a scenario nests at "
-                                    f"most {MAX_DEPTH} levels"))
-            continue
-        if keys == ("extends",):
-            problems.append(Problem("--set", number, key, "`extends` cannot be set from the "
-                                    "command line; edit the scenario file"))
-            continue
-        try:
-            value = load_yaml_value(raw, "--set", number, keys) if raw.strip() else ""
-        except YamlSyntaxError:
-            value = raw
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        nested: object = value
-        for k in reversed(keys):
-            nested = {k: nested}
-        override = Located(nested, {keys[:i]: ("--set", number) for i in range(1, len(keys) + 1)})
-        doc = merge(doc, override)
-    if problems:
-        raise InputError(problems)
-    return doc
-
-
-def _key_path(key: str) -> tuple[str, ...] | None:
-    """``a."b.c".d`` -> ("a", "b.c", "d"); None when a part is empty or quotes are unbalanced."""
-    parts = _KEY_PART.findall(key)
-    if not parts or ".".join(parts) != key:
-        return None
-    keys = tuple(k.strip().strip('"') for k in parts)
-    return keys if all(keys) else None
 
 
 def resolve(path: str | None, overrides: list[str] = (), allow_extends: tuple[str, ...] = (),

@@ -16,9 +16,9 @@ import yaml
 
 from common.quarters import Quarter
 from planner.errors import InputError, Problem
-from planner.scenario.compose import (_KEY_PART,  # the --set path syntax, kept in one place
-                                      _split_assignment)
 from planner.scenario.loaded import Loaded
+from planner.scenario.overrides import KEY_PART  # the --set path syntax, in one place
+from planner.scenario.overrides import split_assignment
 from planner.scenario.schema import Distribution
 from planner.scenario.yamlload import _Loader
 
@@ -70,7 +70,7 @@ class SweepSpec:
 
 def split_path(text: str) -> tuple[str, ...]:
     """``models."llama-3.1-70b".layers`` -> ("models", "llama-3.1-70b", "layers"), as --set."""
-    return tuple(k.strip().strip('"') for k in _KEY_PART.findall(text))
+    return tuple(k.strip().strip('"') for k in KEY_PART.findall(text))
 
 
 def base_data(loaded: Loaded) -> dict:
@@ -152,7 +152,7 @@ def spec_from_vary(loaded: Loaded, texts: list[str] | tuple[str, ...]) -> SweepS
         def report(path: str, message: str) -> None:
             problems.append(Problem("--vary", number, path, message))
 
-        key, sep, raw = _split_assignment(text)
+        key, sep, raw = split_assignment(text)
         op = "set"
         head, colon, tail = key.rpartition(":")
         if colon and '"' not in tail:
