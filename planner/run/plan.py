@@ -76,6 +76,15 @@ def migration_usd_per_chip_hour(scenario) -> float:
     return scenario.economics.migration_penalty_usd_per_chip / HOURS_PER_QUARTER
 
 
+def m_output_per_chip_hour(output_tokens_per_s_per_chip, input_tokens_per_s_per_chip,
+                           input_tokens_per_output_token, peak_to_average):
+    """M output tokens a chip serves per hour on average, with each output token's input
+    tokens, when sized for the peak hour (arrays, elementwise): the LP's throughput."""
+    chip_s_per_output = (1.0 / output_tokens_per_s_per_chip
+                         + input_tokens_per_output_token / input_tokens_per_s_per_chip)
+    return 3600.0 / chip_s_per_output / 1e6 / peak_to_average
+
+
 def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFrame,
                    buyable: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """Feasible (model, system, quarter) options with throughput for the model's demand mix,
@@ -94,12 +103,13 @@ def solver_options(costs: pd.DataFrame, fleet: pd.DataFrame, demand: pd.DataFram
                     | pairs.isin(pd.MultiIndex.from_tuples(sorted(buyable)))]
     else:
         rows = rows[rows["available_chips"] > 0]
-    chip_s_per_output = (1.0 / rows["output_tokens_per_s_per_chip"]
-                         + rows["input_tokens_per_output_token"] / rows["input_tokens_per_s_per_chip"])
     return pd.DataFrame({
         "model": rows["model"], "system": rows["system"], "quarter": rows["quarter"],
         "site": rows["site"],
-        "m_output_per_chip_hour": 3600.0 / chip_s_per_output / 1e6 / rows["peak_to_average"],
+        "m_output_per_chip_hour": m_output_per_chip_hour(
+            rows["output_tokens_per_s_per_chip"].to_numpy(),
+            rows["input_tokens_per_s_per_chip"].to_numpy(),
+            rows["input_tokens_per_output_token"].to_numpy(), rows["peak_to_average"].to_numpy()),
         "usd_per_chip_hour": rows["usd_per_chip_hour"],
         "replica_chips": rows["replica_chips"].round().astype(int),
         "kw_per_chip": rows["kw_per_chip"],

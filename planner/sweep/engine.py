@@ -27,7 +27,7 @@ from demand.timeline import DemandArrays, demand_arrays
 from fleets.timeline import fleet_arrays, power_caps
 from planner.costcore.efficiency import EfficiencyTable
 from planner.run.elastic import elasticity_terms, list_price_factor, step_slices
-from planner.run.plan import migration_usd_per_chip_hour
+from planner.run.plan import m_output_per_chip_hour, migration_usd_per_chip_hour
 from planner.scenario.horizon import horizon_quarters
 from planner.scenario.schema import Scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
@@ -125,11 +125,9 @@ class Engine:
         order = self.layout.option_order
         ids = order[mask.reshape(-1)[order]]
         m, s = ids // (S * Q), ids // Q % S
-        out = phys.output_tokens_per_s_per_chip.reshape(-1)[ids]
-        inp = phys.input_tokens_per_s_per_chip.reshape(-1)[ids]
-        # as planner.run.plan.solver_options: throughput per chip-hour sized for the peak hour
-        chip_s_per_output = 1.0 / out + demand.input_per_output[m] / inp
-        tput = 3600.0 / chip_s_per_output / 1e6 / demand.peak_to_average[m]
+        tput = m_output_per_chip_hour(phys.output_tokens_per_s_per_chip.reshape(-1)[ids],
+                                      phys.input_tokens_per_s_per_chip.reshape(-1)[ids],
+                                      demand.input_per_output[m], demand.peak_to_average[m])
         ix = indexed_problem(
             self.layout, ids, tput, fleet.usd_per_chip_hour[s],
             np.round(phys.replica_chips.reshape(-1)[ids]).astype(int).astype(float),
