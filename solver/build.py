@@ -69,6 +69,11 @@ class BuiltModel:
     def n_rows(self) -> int:
         return len(self.prob._constraints)
 
+    def objective_arrays(self) -> tuple[np.ndarray, float]:
+        """(cost per column in column order, constant) of the objective."""
+        obj = self.prob.objective
+        return np.array([obj.get(v, 0.0) for v in self.columns], dtype=float), obj.constant
+
     @property
     def n_columns(self) -> int:
         return (len(self.x) + len(self.u) + len(self.z) + len(self.w) + len(self.y)
