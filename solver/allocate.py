@@ -10,7 +10,9 @@ import numpy as np
 from . import purchases as P
 from . import results as R
 from .build import BuiltModel, build_model, min_service_penalty
+from .highs_lp import objective_value, solve_lp_arrays
 from .indexing import IndexedProblem, index_problem
+from .lp_arrays import LpArrays, build_arrays
 from .polish import polish_lp
 from .problem import AllocationProblem, SolveOptions, SolverError
 from .results import AllocationResult
@@ -112,11 +114,17 @@ def solve_allocation(problem: AllocationProblem,
 def _build_and_solve(ix: IndexedProblem, options: SolveOptions, ms_penalty: float,
                      timings: dict, deadline: float, warnings: list[str]
                      ) -> tuple[_Plan, BuiltModel]:
-    """Build the model of ``ix`` for the options' integer mode and solve it."""
+    """Build the model of ``ix`` for the options' integer mode and solve it: the LP with
+    HiGHS as arrays (``lp_arrays.py``), CBC and the integer modes in PuLP."""
     t0 = time.perf_counter()
-    model = build_model(ix, replicas=options.integer != "off", integer=options.integer == "exact",
-                        tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
-                        min_service_penalty_usd_per_m=ms_penalty)
+    if options.integer == "off" and options.solver == "highs":
+        model = build_arrays(ix, tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
+                             min_service_penalty_usd_per_m=ms_penalty)
+    else:
+        model = build_model(ix, replicas=options.integer != "off",
+                            integer=options.integer == "exact",
+                            tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
+                            min_service_penalty_usd_per_m=ms_penalty)
     timings["build_s"] += time.perf_counter() - t0
     if model.n_columns == 0:
         plan = _Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
@@ -152,19 +160,25 @@ def _solve_whole_purchases(ix: IndexedProblem, options: SolveOptions, ms_penalty
     return plan, model, ix
 
 
-def _solve_lp(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
+def _solve_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, options: SolveOptions,
               timings: dict) -> _Plan:
     """LP mode: one solve; chips are continuous; duals from the LP. The solution is polished
     (re-derived exactly from its active set, see ``polish.py``) so that solvers agree bit for
     bit on a unique optimum; whatever cannot be polished safely keeps the solver's values."""
-    run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
+    if isinstance(model, LpArrays):
+        run = solve_lp_arrays(model, time_limit_s=options.time_limit_s)
+        timings["solve_s"] += run.seconds
+        cost, offset = model.cost, model.offset
+    else:
+        run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
+        cost, offset = model.objective_arrays()
     if ix.purchases is None and ix.demand_steps is None:
         # the polish knows no purchase or step columns: otherwise HiGHS's values stand
         polished = polish_lp(ix, model, run)
         timings["polish_s"] = polished.seconds
         run = polished.run
     chips = model.unit_chips * _clean(run.x)
-    solver_obj = _pulp_objective(model)
+    solver_obj = -objective_value(cost, offset, run.col_values)
     plan = _Plan(chips, None, solver_obj, _economic(ix, model, run, solver_obj), "optimal",
                  run.cap_pi, run.pow_pi)
     if ix.purchases is not None:
@@ -257,12 +271,12 @@ def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -
     return np.concatenate([replicas, unmet, short, R.moved(ix, chips)])
 
 
-def _economic(ix: IndexedProblem, model: BuiltModel, run: SolverRun,
+def _economic(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun,
               solver_objective: float) -> float:
     """The economic objective of a solver run: its objective with tie-break and shortfall
     penalty added back, from the solver's own values (so it reconciles with PuLP exactly)."""
     bought_tie = 0.0
-    if len(model.y):
+    if len(run.y):
         bought_tie = float(P.quarters_in_service(ix.purchases) @ run.y)
     return (solver_objective
             + model.tie_break_usd_per_chip_hour * (float(model.unit_chips @ run.x) + bought_tie)

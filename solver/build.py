@@ -1,4 +1,5 @@
-"""Assemble the allocation LP/MILP in PuLP from an IndexedProblem, in bulk.
+"""Assemble the allocation LP/MILP in PuLP from an IndexedProblem, in bulk (for CBC and the
+integer modes; the LP with HiGHS is built as arrays by ``lp_arrays.py``, row for row the same).
 
 The model is written as a *minimisation* of
 
@@ -45,10 +46,7 @@ class BuiltModel:
     cap_cons: list[pulp.LpConstraint]
     pow_rows: np.ndarray
     pow_cons: list[pulp.LpConstraint]
-    dem_cons: list[pulp.LpConstraint]  # every demand row, in row order
-    min_cons: list[pulp.LpConstraint]  # the minimum-service rows of ``z_rows``
     w: np.ndarray                     # chips moved per migration row (ix.mig_from)
-    mig_cons: list[pulp.LpConstraint]
     tie_break_usd_per_chip_hour: float
     min_service_penalty_usd_per_m: float
     y: np.ndarray                     # chips bought per purchase slot (ix.purchases)
@@ -68,6 +66,11 @@ class BuiltModel:
     @property
     def n_rows(self) -> int:
         return len(self.prob._constraints)
+
+    def objective_arrays(self) -> tuple[np.ndarray, float]:
+        """(cost per column in column order, constant) of the objective."""
+        obj = self.prob.objective
+        return np.array([obj.get(v, 0.0) for v in self.columns], dtype=float), obj.constant
 
     @property
     def n_columns(self) -> int:
@@ -123,9 +126,8 @@ def _build(ix, replicas, integer, tie_break, ms_penalty, fast) -> BuiltModel:
                                            y, v, g))
     bud_rows = np.array([int(name[3:]) for name in bud], dtype=np.int64)
     return BuiltModel(prob, unit_chips, x, u, z_rows, z, cap_rows, list(cap.values()),
-                      pow_rows, list(pw.values()), list(dem.values()), list(mins.values()),
-                      w, list(mig.values()), tie_break, ms_penalty, y, v, list(buy.values()),
-                      list(bud.values()), bud_rows, g)
+                      pow_rows, list(pw.values()), w, tie_break, ms_penalty, y, v,
+                      list(buy.values()), list(bud.values()), bud_rows, g)
 
 
 def objective_expression(ix: IndexedProblem, x: np.ndarray, unit_chips: np.ndarray,

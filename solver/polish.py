@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .build import BuiltModel
+from .lp_arrays import LpArrays
 from .coo import Coo, bipartite_components
 from .indexing import IndexedProblem
 from .solve import SolverRun
@@ -63,22 +64,20 @@ class _LP:
     le: np.ndarray              # True for <= rows, False for >= rows
     c: np.ndarray
     col_scale: np.ndarray
-    row_names: list[str]
     n_cap: int
     n_dem: int
     n_pow: int
 
 
-def polish_lp(ix: IndexedProblem, model: BuiltModel, run: SolverRun, *, rel_tol: float = 1e-7,
-              zero_tol: float = 1e-9, max_change: float = 1e-6, obj_rel_tol: float = 1e-9,
-              max_cond: float = 1e10, write_back: bool = True) -> PolishOutcome:
+def polish_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun, *,
+              rel_tol: float = 1e-7, zero_tol: float = 1e-9, max_change: float = 1e-6,
+              obj_rel_tol: float = 1e-9, max_cond: float = 1e10) -> PolishOutcome:
     """Re-solve the binding equalities of an optimal LP solution exactly (see module doc).
 
-    ``run`` must come from an LP (not MILP) solve of ``model``. A variable counts as nonzero
-    above ``zero_tol`` x its scale, a row binds within ``rel_tol`` x its scale. With
-    ``write_back`` the polished values are also stored in the PuLP variables, so PuLP's
-    objective value is that of the polished solution. Never raises on numerical trouble: the
-    outcome says whether anything was replaced, and why not.
+    ``run`` must come from an LP (not MILP) solve of ``model`` (columns x, u, z, w only; rows
+    in the order of ``_arrays``). A variable counts as nonzero above ``zero_tol`` x its scale,
+    a row binds within ``rel_tol`` x its scale. Never raises on numerical trouble: the outcome
+    says whether anything was replaced, and why not.
     """
     t0 = time.perf_counter()
 
@@ -172,7 +171,7 @@ def polish_lp(ix: IndexedProblem, model: BuiltModel, run: SolverRun, *, rel_tol:
                     f"polished solution violates {int((viol > row_tol).sum())} rows")
     # The solver's own point may be slightly infeasible (CBC's 8 printed digits), and then
     # slightly better than any feasible point: by at most sum |pi| x violation (weak duality).
-    solver_pi = _solver_duals(lp, model)
+    solver_pi = np.asarray(run.row_pi, dtype=float)
     viol0 = np.maximum(np.where(lp.le, activity - lp.b, lp.b - activity), 0.0)
     allowance = float(np.nan_to_num(np.abs(solver_pi), nan=0.0) @ viol0)
     obj0, obj1 = float(lp.c @ v0), float(lp.c @ v1)
@@ -183,24 +182,14 @@ def polish_lp(ix: IndexedProblem, model: BuiltModel, run: SolverRun, *, rel_tol:
 
     nx, nu, nz = len(run.x), len(run.u), len(run.z)
     new_run = replace(run, x=v1[:nx], u=v1[nx:nx + nu], z=v1[nx + nu:nx + nu + nz],
-                      w=v1[nx + nu + nz:])
+                      w=v1[nx + nu + nz:], col_values=v1)
     pi = _polished_duals(lp, solver_pi, rows, row_members, y_blocks, binding, absA)
     duals_applied = pi is not None
     if duals_applied:
         new_run.cap_pi = pi[:lp.n_cap]
         new_run.pow_pi = pi[lp.n_cap + lp.n_dem:lp.n_cap + lp.n_dem + lp.n_pow]
-    if write_back:
-        for var, val in zip(model.columns, v1.tolist()):
-            var.varValue = val
     note = "" if not n_skipped else f"{n_skipped} of {n_blocks} blocks kept the solver's values"
     return done(new_run, True, duals_applied, n_blocks, n_skipped, note)
-
-
-def _solver_duals(lp: _LP, model: BuiltModel) -> np.ndarray:
-    """The solver's dual of every row (PuLP's sign convention), NaN where there is none."""
-    cons = model.prob._constraints  # name -> constraint (the public mapping is deprecated)
-    return np.asarray([np.nan if (p := cons[name].pi) is None else p for name in lp.row_names],
-                      dtype=float)
 
 
 def _polished_duals(lp: _LP, solver_pi: np.ndarray, rows: np.ndarray, row_members: list,
@@ -231,14 +220,15 @@ def _polished_duals(lp: _LP, solver_pi: np.ndarray, rows: np.ndarray, row_member
     return pi
 
 
-def _arrays(ix: IndexedProblem, model: BuiltModel) -> _LP:
+def _arrays(ix: IndexedProblem, model: LpArrays | BuiltModel) -> _LP:
     """The model's rows and objective rebuilt from the arrays it was built from (same floats).
 
     Rows: capacity (``model.cap_rows``), demand (every row), power (``model.pow_rows``),
-    minimum service (``model.z_rows``), migration (every ``ix.mig_from``). Columns: x, u, z, w
-    as in ``model.columns``.
+    minimum service (``model.z_rows``), migration (every ``ix.mig_from``). Columns: x, u, z, w,
+    the model's first ones.
     """
-    n_x, n_d, n_z, n_w = ix.n_options, len(ix.demand_m_per_hour), len(model.z_rows), len(model.w)
+    n_x, n_d, n_z, n_w = ix.n_options, len(ix.demand_m_per_hour), len(model.z_rows), \
+        len(ix.mig_from)
     unit = model.unit_chips
     cap_pos = np.full(len(ix.capacity_chips), -1)
     cap_pos[model.cap_rows] = np.arange(len(model.cap_rows))
@@ -279,12 +269,7 @@ def _arrays(ix: IndexedProblem, model: BuiltModel) -> _LP:
                                 np.maximum(1.0, ix.demand_m_per_hour),
                                 np.maximum(1.0, ix.demand_m_per_hour[model.z_rows]),
                                 np.maximum(1.0, ix.capacity_chips[ix.option_cap[frm]])])
-    names = ([f"cap{i:06d}" for i in model.cap_rows.tolist()]
-             + [f"dem{i:06d}" for i in range(n_d)]
-             + [f"pow{i:06d}" for i in model.pow_rows.tolist()]
-             + [f"min{i:06d}" for i in model.z_rows.tolist()]
-             + [f"mig{i:06d}" for i in range(n_w)])
-    return _LP(A, b, le, cost, col_scale, names, n_cap, n_d, n_pow)
+    return _LP(A, b, le, cost, col_scale, n_cap, n_d, n_pow)
 
 
 def _local_index(labels: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:

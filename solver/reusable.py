@@ -2,19 +2,20 @@
 
 Build once from an :class:`~solver.indexing.IndexedProblem`, then for each new instance with
 the same structure (:func:`structure_key`: which options exist and which rows they touch,
-which demand rows have a service floor, which have price steps) call :meth:`ReusableProblem.update` and
-:meth:`ReusableProblem.solve`. ``update`` rewrites the objective (price steps' values included), the
-capacity, demand, power and minimum-service coefficients and right-hand sides, the steps'
-quantities exactly as a fresh build writes them, so
-the solver receives the same input as a fresh build: results do not depend on what was solved
-before. The problem keeps its own row handles; nothing outside looks rows up by name.
+which demand rows have a service floor, which have price steps) call
+:meth:`ReusableProblem.update` and :meth:`ReusableProblem.solve`. The LP is held as arrays
+(``lp_arrays.py``) that ``update`` rebuilds from the new instance, so the solver receives
+exactly the input of a fresh build: results do not depend on what was solved before. CBC
+gets a fresh PuLP build of the current instance.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .build import BuiltModel, build_model, min_service_penalty, objective_expression
+from .build import build_model, min_service_penalty
+from .highs_lp import solve_lp_arrays
 from .indexing import IndexedProblem
+from .lp_arrays import LpArrays, build_arrays
 from .problem import SolveOptions
 from .solve import SolverRun, solve_model
 
@@ -39,54 +40,32 @@ class ReusableProblem:
             raise ValueError("ReusableProblem does not update purchase rows; solve problems "
                              "with purchases through solve_allocation")
         self.key = structure_key(ix)
-        self.ix = ix
-        self.model: BuiltModel = build_model(ix, replicas=False, integer=False,
-                                             tie_break_usd_per_chip_hour=tie_break_usd_per_chip_hour)
+        self.tie_break_usd_per_chip_hour = tie_break_usd_per_chip_hour
+        self._take(ix)
 
     def update(self, ix: IndexedProblem) -> None:
         """Take the coefficients and right-hand sides of ``ix`` (same structure_key)."""
         if structure_key(ix) != self.key:
             raise ValueError("update needs an instance with the same structure")
-        model, self.ix = self.model, ix
-        ms_penalty = min_service_penalty(ix)
-        model.min_service_penalty_usd_per_m = ms_penalty
-        model.prob.setObjective(objective_expression(
-            ix, model.x, model.unit_chips, model.u, model.z, model.w,
-            model.tie_break_usd_per_chip_hour, ms_penalty, g=model.g))
-        if ix.demand_steps is not None:
-            for var, quantity in zip(model.g.tolist(), ix.demand_steps.m_per_hour.tolist()):
-                var.upBound = quantity
-        _set_rhs(model.cap_cons, ix.capacity_chips[model.cap_rows])
-        xs = model.x.tolist()
-        coef = (ix.tput_m_per_chip_hour * model.unit_chips).tolist()
-        dem = model.dem_cons
-        for j, k in enumerate(ix.option_dem.tolist()):
-            dem[k].expr[xs[j]] = coef[j]
-        _set_rhs(dem, ix.demand_m_per_hour)
-        linked = np.flatnonzero(ix.option_pow >= 0)
-        if len(linked):
-            pos = np.full(len(ix.power_mw), -1, dtype=np.int64)
-            pos[model.pow_rows] = np.arange(len(model.pow_rows))
-            kw = (model.unit_chips * ix.kw_per_chip / 1000.0).tolist()
-            for j, p in zip(linked.tolist(), pos[ix.option_pow[linked]].tolist()):
-                model.pow_cons[p].expr[xs[j]] = kw[j]
-        _set_rhs(model.pow_cons, ix.power_mw[model.pow_rows])
-        z = model.z_rows
-        _set_rhs(model.min_cons, (1.0 - ix.min_served_fraction[z]) * ix.demand_m_per_hour[z])
+        self._take(ix)
+
+    def _take(self, ix: IndexedProblem) -> None:
+        self.ix = ix
+        self.lp: LpArrays = build_arrays(
+            ix, tie_break_usd_per_chip_hour=self.tie_break_usd_per_chip_hour,
+            min_service_penalty_usd_per_m=min_service_penalty(ix))
 
     def solve(self, backend: str = "highs", time_limit_s: float = 60.0) -> SolverRun:
         """Solve the LP; raises SolverError without an optimal solution."""
-        return solve_model(self.model, backend, mip=False, time_limit_s=time_limit_s, gap=1e-4)
+        if backend == "highs":
+            return solve_lp_arrays(self.lp, time_limit_s=time_limit_s)
+        model = build_model(self.ix, replicas=False, integer=False,
+                            tie_break_usd_per_chip_hour=self.tie_break_usd_per_chip_hour,
+                            min_service_penalty_usd_per_m=self.lp.min_service_penalty_usd_per_m)
+        return solve_model(model, backend, mip=False, time_limit_s=time_limit_s, gap=1e-4)
 
     def chips(self, run: SolverRun) -> np.ndarray:
         """Chips per option of a solve, with values below 1e-9 cleaned to 0 (as the results)."""
         x = np.asarray(run.x, dtype=float).copy()
         x[x < 1e-9] = 0.0
-        return self.model.unit_chips * x
-
-
-def _set_rhs(cons: list, rhs: np.ndarray) -> None:
-    """Right-hand sides of ``expr (<=|>=) rhs`` rows (PuLP stores them as -constant)."""
-    for con, value in zip(cons, np.asarray(rhs, dtype=float).tolist()):
-        con.constant = con.expr.constant - value
-
+        return self.lp.unit_chips * x

@@ -40,6 +40,8 @@ class SolverRun:
     y: np.ndarray = field(default_factory=lambda: np.zeros(0))       # chips bought per slot
     buy_pi: np.ndarray = field(default_factory=lambda: np.zeros(0))  # supply-limit duals
     bud_pi: np.ndarray = field(default_factory=lambda: np.zeros(0))  # budget duals
+    row_pi: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every row, in row order
+    col_values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every column
 
 
 def solve_model(model: BuiltModel, solver: str, *, mip: bool, time_limit_s: float,
@@ -71,8 +73,9 @@ def solve_model(model: BuiltModel, solver: str, *, mip: bool, time_limit_s: floa
     elif sol == pulp.LpSolutionIntegerFeasible and mip:
         status = "feasible"
     else:
-        raise SolverError(_failure_message(solver, prob, mip, highs_status, seconds,
-                                           time_limit_s))
+        detail = highs_status or (f"{pulp.LpStatus.get(prob.status, prob.status)} / "
+                                  f"{pulp.LpSolution.get(prob.sol_status, prob.sol_status)}")
+        raise SolverError(failure_message(solver, mip, detail, seconds, time_limit_s))
 
     def values(variables: np.ndarray) -> np.ndarray:
         vals = [v.varValue for v in variables.tolist()]
@@ -87,7 +90,9 @@ def solve_model(model: BuiltModel, solver: str, *, mip: bool, time_limit_s: floa
 
     return SolverRun(status, values(model.x), values(model.u), values(model.z), values(model.w),
                      duals(model.cap_cons), duals(model.pow_cons), seconds, values(model.y),
-                     duals(model.buy_cons), duals(model.bud_cons))
+                     duals(model.buy_cons), duals(model.bud_cons),
+                     row_pi=duals(list(prob._constraints.values())),
+                     col_values=values(np.asarray(model.columns, dtype=object)))
 
 
 def shadow_prices(pi: np.ndarray) -> np.ndarray:
@@ -222,13 +227,12 @@ def _highs_status(prob: pulp.LpProblem) -> str | None:
         return None
 
 
-def _failure_message(solver: str, prob: pulp.LpProblem, mip: bool, highs_status: str | None,
-                     seconds: float, time_limit_s: float) -> str:
+def failure_message(solver: str, mip: bool, detail: str, seconds: float,
+                    time_limit_s: float) -> str:
+    """The SolverError text of a solve without a usable solution; ``detail`` is HiGHS's model
+    status (or PuLP's status / solution status for CBC)."""
     kind = "MILP" if mip else "LP"
-    detail = highs_status or (f"{pulp.LpStatus.get(prob.status, prob.status)} / "
-                              f"{pulp.LpSolution.get(prob.sol_status, prob.sol_status)}")
-    timed_out = (highs_status is not None and "time limit" in highs_status.lower()) or \
-        seconds >= 0.98 * time_limit_s
+    timed_out = "time limit" in detail.lower() or seconds >= 0.98 * time_limit_s
     if timed_out:
         return (f"{solver}: the {kind} reached the time limit of {time_limit_s:g} s without "
                 f"{'an optimal' if not mip else 'any integer'} solution ({detail}); "

@@ -284,8 +284,8 @@ def test_solver_failure_raises_solver_error(monkeypatch):
             raise pulp.PulpSolverError("boom")
 
     monkeypatch.setattr(solver.solve, "make_solver", lambda *a, **k: Broken(msg=False))
-    with pytest.raises(SolverError, match="highs failed: boom"):
-        solve_allocation(one_system_shortage())
+    with pytest.raises(SolverError, match="highs failed: boom"):  # the integer modes' PuLP path
+        solve_allocation(one_system_shortage(), SolveOptions(integer="round"))
 
 
 def test_infeasible_model_raises_solver_error():

@@ -166,7 +166,7 @@ def test_tie_interior_point_falls_back_to_the_solver_values():
                              [cap("s1", 100), cap("s2", 100)], [dem("a", 10.0, 3.0)])
     ix, model, run, _ = solved(p)
     interior = replace(run, x=np.array([5.0, 5.0]), u=np.zeros(1))
-    out = polish_lp(ix, model, interior, write_back=False)
+    out = polish_lp(ix, model, interior)
     assert not out.applied and out.run is interior and out.note
     assert out.run.x.tolist() == [5.0, 5.0]
 
@@ -175,8 +175,8 @@ def test_infeasible_or_nonfinite_values_are_not_polished():
     problem, *_ = shortage()
     ix, model, run, _ = solved(problem)
     bad = replace(run, x=np.array([7.0, 7.0]))          # 14 chips on 10: capacity violated
-    out = polish_lp(ix, model, bad, write_back=False)
+    out = polish_lp(ix, model, bad)
     assert not out.applied and out.run.x.tolist() == [7.0, 7.0]
     nan = replace(run, x=np.array([np.nan, 5.0]))
-    out = polish_lp(ix, model, nan, write_back=False)
+    out = polish_lp(ix, model, nan)
     assert not out.applied and out.run is nan

@@ -33,7 +33,7 @@ def test_update_equals_fresh_build_with_power_rows():
     assert np.array_equal(lp.chips(run), fresh.chips(fresh_run))
     assert np.array_equal(run.pow_pi, fresh_run.pow_pi)
     assert np.array_equal(run.cap_pi, fresh_run.cap_pi)
-    assert lp.model.prob.objective.constant == fresh.model.prob.objective.constant
+    assert lp.lp.offset == fresh.lp.offset
     assert not np.array_equal(first, lp.chips(run))
     lp.update(ix)
     assert np.array_equal(lp.chips(lp.solve()), first)
@@ -77,5 +77,5 @@ def test_update_with_price_steps_equals_a_fresh_build():
     lp.update(other)
     fresh = ReusableProblem(other)
     assert np.array_equal(lp.chips(lp.solve()), fresh.chips(fresh.solve()))
-    assert lp.model.prob.objective.constant == fresh.model.prob.objective.constant
+    assert lp.lp.offset == fresh.lp.offset
     assert not np.array_equal(first, lp.chips(lp.solve()))

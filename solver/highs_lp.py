@@ -1,0 +1,69 @@
+"""Solve an :class:`~solver.lp_arrays.LpArrays` LP in HiGHS: one ``passModel``, arrays back.
+
+The HiGHS rules of ``solve.py`` hold: the banner is swallowed, ``threads`` is never set, and
+success is judged by HiGHS's model status. Options are the ones ``pulp.HiGHS`` sets for an LP
+(output off, the time limit), so HiGHS sees what the PuLP path gave it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .lp_arrays import LpArrays
+from .problem import SolverError
+from .solve import PURCHASE_HIGHS_OPTIONS, SolverRun, _swallow_highs_banner, failure_message
+
+
+def solve_lp_arrays(lp: LpArrays, *, time_limit_s: float) -> SolverRun:
+    """Solve the LP; raise SolverError (with HiGHS's status) unless it is optimal."""
+    import highspy
+
+    _swallow_highs_banner()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    for key, value in (PURCHASE_HIGHS_OPTIONS if lp.n_y else {}).items():
+        h.setOptionValue(key, value)
+    t0 = time.perf_counter()
+    if h.passModel(highs_model(lp)) == highspy.HighsStatus.kError:
+        raise SolverError("highs failed: the model was refused")
+    h.run()
+    seconds = time.perf_counter() - t0
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(failure_message("highs", False, h.modelStatusToString(status),
+                                          seconds, time_limit_s))
+    solution = h.getSolution()
+    x, u, z, w, y, _, _ = lp.split(solution.col_value)
+    pi = np.asarray(solution.row_dual, dtype=float)
+    n_cap, n_pow = len(lp.cap_rows), len(lp.pow_rows)
+    return SolverRun("optimal", x, u, z, w, pi[:n_cap], pi[lp.pow_at:lp.pow_at + n_pow],
+                     seconds, y, pi[lp.buy_at:lp.buy_at + lp.n_y],
+                     pi[lp.bud_at:lp.bud_at + len(lp.bud_rows)], row_pi=pi,
+                     col_values=np.asarray(solution.col_value, dtype=float))
+
+
+def highs_model(lp: LpArrays):
+    """The ``highspy.HighsLp`` of ``lp`` (minimisation, row-wise matrix, no offset: the PuLP
+    path passes none either)."""
+    import highspy
+
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = lp.n_columns, lp.n_rows
+    model.col_cost_, model.col_lower_, model.col_upper_ = lp.cost, lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    matrix = model.a_matrix_
+    matrix.format_ = highspy.MatrixFormat.kRowwise
+    matrix.num_col_, matrix.num_row_ = lp.n_columns, lp.n_rows
+    matrix.start_, matrix.index_, matrix.value_ = lp.starts, lp.index, lp.value
+    model.a_matrix_ = matrix
+    return model
+
+
+def objective_value(cost: np.ndarray, offset: float, values: np.ndarray) -> float:
+    """offset + cost @ values summed left to right, as PuLP's ``LpAffineExpression.value``
+    does (so both paths report the same bits)."""
+    terms = np.concatenate([[offset], np.asarray(cost, dtype=float) * values])
+    return float(np.add.accumulate(terms)[-1])
