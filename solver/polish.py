@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .build import BuiltModel
 from .lp_arrays import LpArrays
@@ -69,16 +70,26 @@ class _LP:
     n_pow: int
 
 
-def polish_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun, *,
-              rel_tol: float = 1e-7, zero_tol: float = 1e-9, max_change: float = 1e-6,
-              obj_rel_tol: float = 1e-9, max_cond: float = 1e10) -> PolishOutcome:
+def polish_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun,
+              **tolerances: float) -> PolishOutcome:
     """Re-solve the binding equalities of an optimal LP solution exactly (see module doc).
 
     ``run`` must come from an LP (not MILP) solve of ``model`` (columns x, u, z, w only; rows
     in the order of ``_arrays``). A variable counts as nonzero above ``zero_tol`` x its scale,
-    a row binds within ``rel_tol`` x its scale. Never raises on numerical trouble: the outcome
-    says whether anything was replaced, and why not.
+    a row binds within ``rel_tol`` x its scale (``tolerances``: see :func:`_polish`). Never
+    raises on numerical trouble: the outcome says whether anything was replaced, and why not.
+
+    The linear algebra runs on one BLAS thread: multi-threaded OpenBLAS gives results that
+    differ in their last bits with the machine's thread count (so would the published
+    tables), and on a busy machine it was measured 10-50x slower on these small blocks.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _polish(ix, model, run, **tolerances)
+
+
+def _polish(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun, *,
+            rel_tol: float = 1e-7, zero_tol: float = 1e-9, max_change: float = 1e-6,
+            obj_rel_tol: float = 1e-9, max_cond: float = 1e10) -> PolishOutcome:
     t0 = time.perf_counter()
 
     def done(new_run, applied, duals_applied, n_blocks=0, n_skipped=0, note=""):
