@@ -234,7 +234,7 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
     parameter file with today's date and the points used.
     Example: planner calibrate --plot calibration.png
     """
-    from planner.calibration import paramfile, report
+    from planner.calibration import paramfile, render, report
     from planner.output.tables import json_text
 
     if do_fit:
@@ -248,8 +248,8 @@ def calibrate(do_fit, as_json, plot_file, points_file, params_file):
         click.echo(f"wrote {params_file or report.PARAMS_NAME}", err=True)
     cal = report.evaluate(points_file, params_file)
     if plot_file:
-        report.plot(cal, plot_file)
+        render.plot(cal, plot_file)
     if as_json:
-        click.echo(json_text(report.json_report(cal)))
+        click.echo(json_text(render.json_report(cal)))
     else:
-        click.echo(report.text_report(cal))
+        click.echo(render.text_report(cal))

@@ -100,6 +100,7 @@ from planner.costcore import prefill as pf
 from planner.costcore.arrays import ModelArrays, SystemArrays
 from planner.costcore.grid import Grid
 from planner.costcore.layouts import MAX_REPLICA_CHIPS, layout_options, valid_layouts
+from planner.costcore.terms import check_inputs, coverage, model_terms, per_model, remote_domains
 
 __all__ = ["Grid", "evaluate_grid", "MAX_REPLICA_CHIPS"]
 
@@ -110,68 +111,6 @@ DEFAULT_BATCH = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 38
 ACTIVATION_BYTES = 2.0
 HBM_RESERVE_FRACTION = 0.10
 _CHUNK_CONFIGS = 1 << 16  # configurations per vectorised chunk: keeps temporaries in cache
-
-
-def _model_terms(m: ModelArrays, prefill_width) -> dict[str, np.ndarray]:
-    """Per-model derived quantities, each (M,)."""
-    k, e = m.experts_active, m.experts_total
-    moe = (e > 1) & (k < e)
-    kfrac = np.where(moe, k / e, 1.0)
-    expert_params = np.where(
-        moe, np.clip((m.total_params - m.active_params) / np.where(moe, 1 - kfrac, 1.0),
-                     0.0, m.total_params), 0.0)
-    uncached = np.maximum((1 - m.cache_hit) * m.input_tokens, np.minimum(m.input_tokens, 1.0))
-    return dict(
-        moe=moe, kfrac=kfrac,
-        dense_bytes=(m.total_params - expert_params) * m.weight_bytes_per_param,
-        expert_bytes=expert_params * m.weight_bytes_per_param,
-        weight_flops=2 * m.active_params,
-        attn_flops_dec=4 * m.layers * m.attention_width * (m.input_tokens + m.output_tokens / 2),
-        attn_flops_pf=4 * m.layers * prefill_width * (m.input_tokens - uncached / 2),
-        uncached=uncached,
-        kv_dec=m.kv_bytes_per_token * (m.input_tokens + m.output_tokens / 2),
-        kv_fit=m.kv_bytes_per_token * (m.input_tokens + m.output_tokens),
-        kv_prompt=m.kv_bytes_per_token * uncached,
-        n_ar=np.where(moe, 1.0, 2.0),
-        a2a_k=np.where(moe, k, 0.0),
-    )
-
-
-def remote_domains(k: np.ndarray, domains: np.ndarray) -> np.ndarray:
-    """Expected number of other domains among k uniformly placed experts over `domains` domains."""
-    return (domains - 1) * (1.0 - np.power(1.0 - 1.0 / domains, k))
-
-
-def coverage(kfrac: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """Expected share of experts touched by `tokens` tokens: 1 - (1 - k/E)^tokens."""
-    return 1.0 - np.power(1.0 - kfrac, tokens)
-
-
-def _per_model(x, M: int, default: float, name: str, S: int | None = None) -> np.ndarray:
-    """(M,) values (or (M, S) when ``S`` is given: (M,) broadcasts), finite."""
-    out = np.full(M, default, dtype=np.float64) if x is None else np.array(x, dtype=np.float64)
-    shape = (M,) if S is None else (M, S)
-    if S is not None and out.shape == (M,):
-        out = np.repeat(out[:, None], S, axis=1)
-    if out.shape != shape or not np.all(np.isfinite(out)):
-        also = "" if S is None else f" (or {shape})"
-        raise ValueError(f"{name}: expected {M} finite values{also}, got {np.shape(x)}")
-    return out
-
-
-def _check_inputs(S, Q, usd_per_chip_hour, serving_efficiency, batch):
-    usd = np.array(usd_per_chip_hour, dtype=np.float64)
-    se = np.array(serving_efficiency, dtype=np.float64)
-    if usd.shape != (S, Q) or se.shape != (Q,):
-        raise ValueError(f"usd_per_chip_hour must be (S, Q) = {(S, Q)} and serving_efficiency "
-                         f"({Q},); got {usd.shape} and {se.shape}")
-    for name, arr in (("usd_per_chip_hour", usd), ("serving_efficiency", se)):
-        if not (np.all(np.isfinite(arr)) and np.all(arr > 0)):
-            raise ValueError(f"{name}: every value must be positive and finite")
-    Bt = np.array(batch, dtype=np.float64)
-    if Bt.ndim != 1 or np.any(Bt <= 0):
-        raise ValueError("batch must be a 1-D sequence of values > 0")
-    return usd, se, Bt
 
 
 def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence[str],
@@ -192,21 +131,21 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
     """
     quarters = tuple(str(q) for q in quarters)
     M, S, Q = len(models), len(systems), len(quarters)
-    usd, se, Bt = _check_inputs(S, Q, usd_per_chip_hour, serving_efficiency, batch)
+    usd, se, Bt = check_inputs(S, Q, usd_per_chip_hour, serving_efficiency, batch)
     lay = layout_options(replica_chips)
     width_pf = (models.attention_width if prefill_attention_width is None else
-                _per_model(prefill_attention_width, M, 0.0, "prefill_attention_width"))
-    seq_ovh = _per_model(systems.sequence_overhead_s if sequence_overhead_s is None
+                per_model(prefill_attention_width, M, 0.0, "prefill_attention_width"))
+    seq_ovh = per_model(systems.sequence_overhead_s if sequence_overhead_s is None
                          else sequence_overhead_s, S, 0.0, "sequence_overhead_s")
-    draft = _per_model(draft_tokens, M, 0.0, "draft_tokens", S)
-    accepted = _per_model(accepted_tokens, M, 1.0, "accepted_tokens", S)
+    draft = per_model(draft_tokens, M, 0.0, "draft_tokens", S)
+    accepted = per_model(accepted_tokens, M, 1.0, "accepted_tokens", S)
     if np.any(width_pf <= 0):
         raise ValueError("prefill_attention_width must be > 0")
     if np.any(seq_ovh < 0) or np.any(draft < 0):
         raise ValueError("sequence_overhead_s and draft_tokens must be >= 0")
     if np.any(accepted < 1) or np.any(accepted > 1 + draft):
         raise ValueError("accepted_tokens must be within [1, 1 + draft_tokens]")
-    mt = _model_terms(models, width_pf)
+    mt = model_terms(models, width_pf)
     sy, a = systems, ACTIVATION_BYTES
     verify = 1.0 + draft  # (M, S) tokens through the model per sequence per step
 
