@@ -40,17 +40,17 @@ Choices worth knowing:
   in ``min_service_violations`` and ``warnings`` (or raises SolverError with
   ``min_service="hard"``), naming the (model, quarter) rows.
 
-Many instances of one structure (a sweep): ``ReusableProblem(ix)`` builds the LP of an
-``IndexedProblem`` once; ``update(ix2)`` and ``solve()`` re-solve it with new coefficients.
+Many instances (a sweep): ``solve_indexed_lp(ix)`` solves the LP of an ``IndexedProblem`` as
+``solve_allocation``'s LP mode does (built, solved, polished) and returns chips per option.
 """
 
 from .allocate import solve_allocation
 from .indexing import IndexedProblem, index_problem
+from .lp_mode import LpSolution, solve_indexed_lp
 from .problem import AllocationProblem, SolveOptions, SolverError
 from .results import AllocationResult
-from .reusable import ReusableProblem, structure_key
 from .solve import cbc_available
 
-__all__ = ["AllocationProblem", "AllocationResult", "IndexedProblem", "ReusableProblem",
+__all__ = ["AllocationProblem", "AllocationResult", "IndexedProblem", "LpSolution",
            "SolveOptions", "SolverError", "cbc_available", "index_problem", "solve_allocation",
-           "structure_key"]
+           "solve_indexed_lp"]

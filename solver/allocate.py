@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from . import purchases as P
 from . import results as R
-from .build import BuiltModel, build_model, min_service_penalty
-from .highs_lp import objective_value, solve_lp_arrays
+from .build import BuiltModel, min_service_penalty
 from .indexing import IndexedProblem, index_problem
-from .lp_arrays import LpArrays, build_arrays
-from .polish import polish_lp
+from .lp_mode import Plan, build, clean, economic, scatter, solve_lp, timed_solve
 from .problem import AllocationProblem, SolveOptions, SolverError
 from .results import AllocationResult
 from .rounding import round_replicas
-from .solve import SolverRun, shadow_prices, solve_model, solver_version
-
-
-@dataclass
-class _Plan:
-    """Whole-plan numbers shared by the three modes."""
-
-    chips: np.ndarray
-    replicas: np.ndarray | None
-    solver_objective: float                 # what the solver maximised
-    objective: float                        # the economic objective
-    status: str
-    cap_pi: np.ndarray
-    pow_pi: np.ndarray
-    lp_bound: float | None = None           # relaxation, in the solver's objective
-    lp_bound_economic: float | None = None  # relaxation, in the economic objective
-    bought: np.ndarray | None = None        # chips per purchase slot
-    buy_shadow: np.ndarray | None = None    # gain per chip of vendor allocation, per slot
-    bud_shadow: np.ndarray | None = None    # gain per $ of budget, per budget row
+from .solve import shadow_prices, solve_model, solver_version
 
 
 def solve_allocation(problem: AllocationProblem,
@@ -73,9 +53,9 @@ def solve_allocation(problem: AllocationProblem,
         warnings.append(f"minimum service level not met: {text}")
 
     t0 = time.perf_counter()
-    util = R.utilisation_table(report_ix, plan.chips, _scatter(len(ix.capacity_chips), model.cap_rows,
+    util = R.utilisation_table(report_ix, plan.chips, scatter(len(ix.capacity_chips), model.cap_rows,
                                                         shadow_prices(plan.cap_pi)))
-    power = (R.power_table(ix, plan.chips, _scatter(len(ix.power_mw), model.pow_rows,
+    power = (R.power_table(ix, plan.chips, scatter(len(ix.power_mw), model.pow_rows,
                                                     shadow_prices(plan.pow_pi)))
              if problem.power_cap is not None else None)
     timings["duals_s"] += time.perf_counter() - t0
@@ -113,23 +93,16 @@ def solve_allocation(problem: AllocationProblem,
 
 def _build_and_solve(ix: IndexedProblem, options: SolveOptions, ms_penalty: float,
                      timings: dict, deadline: float, warnings: list[str]
-                     ) -> tuple[_Plan, BuiltModel]:
+                     ) -> tuple[Plan, BuiltModel]:
     """Build the model of ``ix`` for the options' integer mode and solve it: the LP with
     HiGHS as arrays (``lp_arrays.py``), CBC and the integer modes in PuLP."""
     t0 = time.perf_counter()
-    if options.integer == "off" and options.solver == "highs":
-        model = build_arrays(ix, tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
-                             min_service_penalty_usd_per_m=ms_penalty)
-    else:
-        model = build_model(ix, replicas=options.integer != "off",
-                            integer=options.integer == "exact",
-                            tie_break_usd_per_chip_hour=options.tie_break_usd_per_chip_hour,
-                            min_service_penalty_usd_per_m=ms_penalty)
+    model = build(ix, options, ms_penalty)
     timings["build_s"] += time.perf_counter() - t0
     if model.n_columns == 0:
-        plan = _Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
+        plan = Plan(np.zeros(0), None, 0.0, 0.0, "optimal", np.zeros(0), np.zeros(0))
     elif options.integer == "off":
-        plan = _solve_lp(ix, model, options, timings)
+        plan = solve_lp(ix, model, options, timings)
     else:
         plan = _solve_integer(ix, model, options, timings, deadline, warnings)
     return plan, model
@@ -137,7 +110,7 @@ def _build_and_solve(ix: IndexedProblem, options: SolveOptions, ms_penalty: floa
 
 def _solve_whole_purchases(ix: IndexedProblem, options: SolveOptions, ms_penalty: float,
                            timings: dict, deadline: float, warnings: list[str]
-                           ) -> tuple[_Plan, BuiltModel, IndexedProblem]:
+                           ) -> tuple[Plan, BuiltModel, IndexedProblem]:
     """Integer modes with purchases: the LP decides what to buy, the purchases are rounded to
     whole domains (``purchases.round_to_domains``), and the integer allocation runs on the
     fleet with those chips installed. Supply and budget duals are the LP's; the objective
@@ -160,37 +133,8 @@ def _solve_whole_purchases(ix: IndexedProblem, options: SolveOptions, ms_penalty
     return plan, model, ix
 
 
-def _solve_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, options: SolveOptions,
-              timings: dict) -> _Plan:
-    """LP mode: one solve; chips are continuous; duals from the LP. The solution is polished
-    (re-derived exactly from its active set, see ``polish.py``) so that solvers agree bit for
-    bit on a unique optimum; whatever cannot be polished safely keeps the solver's values."""
-    if isinstance(model, LpArrays):
-        run = solve_lp_arrays(model, time_limit_s=options.time_limit_s)
-        timings["solve_s"] += run.seconds
-        cost, offset = model.cost, model.offset
-    else:
-        run = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
-        cost, offset = model.objective_arrays()
-    if ix.purchases is None and ix.demand_steps is None:
-        # the polish knows no purchase or step columns: otherwise HiGHS's values stand
-        polished = polish_lp(ix, model, run)
-        timings["polish_s"] = polished.seconds
-        run = polished.run
-    chips = model.unit_chips * _clean(run.x)
-    solver_obj = -objective_value(cost, offset, run.col_values)
-    plan = _Plan(chips, None, solver_obj, _economic(ix, model, run, solver_obj), "optimal",
-                 run.cap_pi, run.pow_pi)
-    if ix.purchases is not None:
-        plan.bought = _clean(run.y)
-        plan.buy_shadow = shadow_prices(run.buy_pi)
-        plan.bud_shadow = _scatter(len(ix.purchases.budget_usd), model.bud_rows,
-                                   shadow_prices(run.bud_pi))
-    return plan
-
-
 def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
-                   timings: dict, deadline: float, warnings: list[str]) -> _Plan:
+                   timings: dict, deadline: float, warnings: list[str]) -> Plan:
     """Integer modes: LP bound, whole replicas (rounded or MILP), then duals at the plan.
 
     Shadow prices come from the LP in which every option keeps at least the plan's replicas
@@ -198,11 +142,11 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
     integer plan that will be run. If that LP fails, the relaxation's duals are used instead
     and a warning says so.
     """
-    relax = _timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
+    relax = timed_solve(model, options, timings, mip=False, time_limit_s=options.time_limit_s)
     lp_bound = _pulp_objective(model)
-    lp_bound_economic = _economic(ix, model, relax, lp_bound)
+    lp_bound_economic = economic(ix, model, relax, lp_bound)
     t0 = time.perf_counter()
-    replicas = round_replicas(ix, _clean(relax.x), model.tie_break_usd_per_chip_hour,
+    replicas = round_replicas(ix, clean(relax.x), model.tie_break_usd_per_chip_hour,
                               model.min_service_penalty_usd_per_m)
     timings["round_s"] = time.perf_counter() - t0
     status = "rounded"
@@ -212,7 +156,7 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
         # optimal in its reduced space and return it unimproved (a random small case: 6.0 $/h
         # returned as optimal where whole replicas reach 6.5)
         start = None if ix.demand_steps is not None else _start_values(ix, model, replicas)
-        run = _timed_solve(model, options, timings, mip=True, time_limit_s=remaining,
+        run = timed_solve(model, options, timings, mip=True, time_limit_s=remaining,
                            start=start)
         # the MILP stops within its gap, so its incumbent can fall short of the rounded
         # plan, which is feasible too: the better of the two is the plan
@@ -244,7 +188,7 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
         warnings.append(f"shadow prices are the LP relaxation's: the LP at the integer plan "
                         f"failed ({exc})")
     timings["duals_s"] += time.perf_counter() - t0
-    return _Plan(chips, replicas, objective, R.economic_objective(ix, chips), status, cap_pi,
+    return Plan(chips, replicas, objective, R.economic_objective(ix, chips), status, cap_pi,
                  pow_pi, lp_bound, lp_bound_economic)
 
 
@@ -252,14 +196,6 @@ def _worth(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> float
     """The solver objective (maximised) of whole replicas."""
     return R.solver_objective(ix, replicas * model.unit_chips, model.tie_break_usd_per_chip_hour,
                               model.min_service_penalty_usd_per_m)
-
-
-def _timed_solve(model: BuiltModel, options: SolveOptions, timings: dict, *, mip: bool,
-                 time_limit_s: float, start: np.ndarray | None = None) -> SolverRun:
-    run = solve_model(model, options.solver, mip=mip, time_limit_s=time_limit_s, gap=options.gap,
-                      start=start)
-    timings["solve_s"] += run.seconds
-    return run
 
 
 def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> np.ndarray:
@@ -271,31 +207,6 @@ def _start_values(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -
     return np.concatenate([replicas, unmet, short, R.moved(ix, chips)])
 
 
-def _economic(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun,
-              solver_objective: float) -> float:
-    """The economic objective of a solver run: its objective with tie-break and shortfall
-    penalty added back, from the solver's own values (so it reconciles with PuLP exactly)."""
-    bought_tie = 0.0
-    if len(run.y):
-        bought_tie = float(P.quarters_in_service(ix.purchases) @ run.y)
-    return (solver_objective
-            + model.tie_break_usd_per_chip_hour * (float(model.unit_chips @ run.x) + bought_tie)
-            + model.min_service_penalty_usd_per_m * float(run.z.sum()))
-
-
 def _pulp_objective(model: BuiltModel) -> float:
     """PuLP's own objective value of the current solution, in the maximised sense."""
     return -float(model.prob.objective.value())
-
-
-def _clean(values: np.ndarray) -> np.ndarray:
-    """Zero solver noise: negative or below 1e-9."""
-    out = np.asarray(values, dtype=float).copy()
-    out[out < 1e-9] = 0.0
-    return out
-
-
-def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    out = np.zeros(n)
-    out[rows] = values
-    return out

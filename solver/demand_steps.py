@@ -12,9 +12,8 @@ that demand would pay. Minimum-service rows and the results read u as before.
 In the integer modes the same rule values a plan's unmet demand: :func:`unmet_per_step`
 leaves the lowest-valued slices unmet first (what the LP would do at those chips), the
 rounding's top-up credits a replica with the value of the slices it serves
-(:class:`RowSteps`), and the MILP start carries the implied g. ``ReusableProblem`` updates
-the steps' quantities and values; the polish, which knows the columns x, u, z, w only, leaves
-a model with steps at the solver's values.
+(:class:`RowSteps`), and the MILP start carries the implied g. The polish, which knows the
+columns x, u, z, w only, leaves a model with steps at the solver's values.
 """
 
 from __future__ import annotations

@@ -37,9 +37,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .build import BuiltModel
-from .lp_arrays import LpArrays
 from .coo import Coo, bipartite_components
 from .indexing import IndexedProblem
+from .lp_arrays import LpArrays
 from .solve import SolverRun
 
 

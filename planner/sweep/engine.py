@@ -8,7 +8,7 @@ change:
 * the cost core when the sample changes a demand model, a system's hardware or the serving
   efficiency (compared with the base: untouched parts of a sample are the base's own objects);
   otherwise the base result is used (prices do not enter the cost core's choice);
-* the LP is updated in place when its structure is one it has seen (see :mod:`.lp`).
+* the LP is built and solved afresh (milliseconds to build; see :mod:`.lp`).
 
 When the cost core must run, it runs per sample on the demand models and the systems that
 have chips, not on a stack of samples: stacking 20 samples as extra
@@ -32,9 +32,10 @@ from planner.scenario.horizon import horizon_quarters
 from planner.scenario.schema import Scenario
 from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.econ import SampleEconomics, sample_economics
-from planner.sweep.lp import Layout, LpCache, PowerRows, indexed_problem
+from planner.sweep.lp import Layout, PowerRows, Solved, indexed_problem
 from planner.sweep.spec import SweepSpec
 from planner.sweep.tables import physics
+from solver import SolveOptions, solve_indexed_lp
 
 # System fields that only set the price of a chip-hour, not what a chip can do.
 _COST_FIELDS = ("usd_per_chip_hour", "capex", "name", "vendor", "status", "source", "notes")
@@ -61,7 +62,6 @@ class SampleResult:
     error: str | None = None
     timings: dict = field(default_factory=dict)
     cost_core_reused: bool = False
-    lp_reused: bool = False
 
 
 class Engine:
@@ -83,7 +83,7 @@ class Engine:
         self.layout = Layout.of(self.models, self.systems, self.quarters)
         self.efficiency = job.efficiency
         self.base_physics = physics(base, self.quarters, self.qlist, self.efficiency)
-        self.lps = LpCache(job.backend, job.time_limit_s)
+        self.solve_options = SolveOptions(solver=job.backend, time_limit_s=job.time_limit_s)
         self.check_semantics = any(_needs_semantic_checks(inp) for inp in job.spec.inputs)
         solver_version(job.backend)  # highspy's first-use banner, once, before any thread
 
@@ -137,9 +137,9 @@ class Engine:
             migration_usd_per_chip_hour(scenario),
             steps=step_slices(demand.m_output_per_hour.reshape(-1), demand.price_output.reshape(-1),
                               demand.value.reshape(-1), np.repeat(elasticity, Q)))
-        solved = self.lps.solve(ix, ids)
-        timings["lp_build_s"], timings["lp_solve_s"] = solved.build_s, solved.solve_s
-        result.lp_reused = solved.reused
+        lp = solve_indexed_lp(ix, self.solve_options)
+        timings["lp_build_s"], timings["lp_solve_s"] = lp.build_s, lp.solve_s
+        solved = Solved(ix, ids, lp.chips)
         t.append(time.perf_counter())
 
         result.economics = sample_economics(solved, demand, M, S, Q,

@@ -1,29 +1,22 @@
-"""The allocation LP of one sample, built once per structure and re-used between samples.
+"""The allocation LP of one sample as the solver's indexed problem.
 
 ``planner.run.plan.make_plan`` goes through the solver's DataFrame interface (checks, sorting,
 merges); a sweep builds the solver's :class:`~solver.indexing.IndexedProblem` directly in the
-same sorted key order, so the LP is the one ``make_plan`` would solve for that scenario.
-
-Re-use: the LP's structure (which options exist, which demand rows have a service floor) is
-the same for most samples; only coefficients change (cost per chip-hour, throughput, capacity,
-demand, value). A :class:`solver.ReusableProblem` built for one sample is kept (a few per
-process) and updated in place for the next sample with that structure; the updated model is
-identical to a fresh build, so the result does not depend on which samples a process ran
-before (the sweep stays reproducible whatever the workers).
+same sorted key order, so the LP is the one ``make_plan`` would solve for that scenario, and
+``solver.solve_indexed_lp`` solves it the way ``make_plan``'s LP mode does (built afresh per
+sample, solved, polished): a sample's result does not depend on which samples a process ran
+before, so the sweep stays reproducible whatever the workers.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from fleets.timeline import SITE
-from solver import IndexedProblem, ReusableProblem, structure_key
+from solver import IndexedProblem
 from solver.indexing import DemandSteps
-
-CACHE_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -73,9 +66,6 @@ class Solved:
     ix: IndexedProblem
     options: np.ndarray  # candidate ids of the options
     chips: np.ndarray
-    build_s: float
-    solve_s: float
-    reused: bool
 
 
 def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, usd: np.ndarray,
@@ -169,29 +159,3 @@ class _LazyKeys:
 
     def __len__(self) -> int:
         return len(self._ids)
-
-
-class LpCache:
-    """A few built LPs keyed by structure, updated in place for each new sample."""
-
-    def __init__(self, backend: str, time_limit_s: float, size: int = CACHE_SIZE):
-        self.backend, self.time_limit_s, self.size = backend, time_limit_s, size
-        self.models: OrderedDict[bytes, ReusableProblem] = OrderedDict()
-
-    def solve(self, ix: IndexedProblem, option_ids: np.ndarray) -> Solved:
-        import time
-
-        t0 = time.perf_counter()
-        key = structure_key(ix)
-        lp = self.models.get(key)
-        reused = lp is not None
-        if reused:
-            self.models.move_to_end(key)
-            lp.update(ix)
-        else:
-            lp = self.models[key] = ReusableProblem(ix)
-            if len(self.models) > self.size:
-                self.models.popitem(last=False)
-        t1 = time.perf_counter()
-        chips = lp.chips(lp.solve(self.backend, self.time_limit_s))
-        return Solved(ix, option_ids, chips, t1 - t0, time.perf_counter() - t1, reused)
