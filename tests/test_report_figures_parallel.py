@@ -1,5 +1,7 @@
-"""The report draws its figures in forked workers when it has cores: same bytes, same order."""
+"""The report draws its figures in worker processes when it has cores (forked for the call,
+or started early by warm_workers): same bytes, same order, failures named."""
 import os
+from functools import partial
 
 import pytest
 
@@ -7,23 +9,53 @@ from planner.plots.base import panels
 from planner.report import figures
 
 
-def _maker(k):
-    def make():
-        fig, axes = panels(1, f"figure {k}")
-        axes[0].plot(range(k + 2), [i * k for i in range(k + 2)])
-        return fig
-    return make
+def _draw(k):
+    fig, axes = panels(1, f"figure {k}")
+    axes[0].plot(range(k + 2), [i * k for i in range(k + 2)])
+    return fig
+
+
+MAKERS = [partial(_draw, k) for k in range(3)]
+
+
+def _cores(monkeypatch, cores):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cores, raising=False)
 
 
 @pytest.mark.skipif(not figures._can_fork(), reason="needs fork")
-def test_forked_figures_are_the_ones_drawn_in_process(monkeypatch):
-    makers = [_maker(k) for k in range(3)]
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    forked = figures._render_all(makers)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    alone = figures._render_all(makers)
-    assert forked == alone and len({png for png, _ in forked}) == 3
-    assert figures._MAKERS == []
+def test_figures_drawn_by_workers_are_the_ones_drawn_in_process(monkeypatch):
+    _cores(monkeypatch, {0, 1})
+    forked = figures._render_all(MAKERS)
+    with figures.warm_workers():
+        assert len(figures._WARM) == 1
+        warm = figures._render_all(MAKERS)
+    assert figures._WARM == []
+    _cores(monkeypatch, {0})
+    alone = figures._render_all(MAKERS)
+    assert forked == warm == alone and len({png for png, _ in alone}) == 3
+
+
+def test_no_warm_workers_with_one_core_or_when_not_enabled(monkeypatch):
+    _cores(monkeypatch, {0, 1})
+    with figures.warm_workers(enabled=False):
+        assert figures._WARM == []
+    _cores(monkeypatch, {0})
+    with figures.warm_workers():
+        assert figures._WARM == []
+
+
+@pytest.mark.skipif(not figures._can_fork(), reason="needs fork")
+def test_warm_workers_are_stopped_when_the_block_raises(monkeypatch):
+    _cores(monkeypatch, {0, 1})
+    with pytest.raises(KeyboardInterrupt):
+        with figures.warm_workers():
+            pool = figures._WARM[-1]
+            processes = list(pool._processes.values())
+            raise KeyboardInterrupt
+    assert figures._WARM == [] and processes
+    for process in processes:
+        process.join(timeout=10)
+        assert not process.is_alive()
 
 
 class _Odd(Exception):
@@ -38,7 +70,9 @@ def _failing():
 @pytest.mark.skipif(not figures._can_fork(), reason="needs fork")
 @pytest.mark.parametrize("cores", [{0}, {0, 1}])
 def test_a_failing_figure_names_its_error_in_and_out_of_process(monkeypatch, cores):
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cores, raising=False)
+    _cores(monkeypatch, cores)
     with pytest.raises(RuntimeError, match="a report figure failed(.|\n)*_Odd: odd/maker"):
-        figures._render_all([_maker(1), _failing])
-    assert figures._MAKERS == []
+        figures._render_all([MAKERS[1], _failing])
+    with pytest.raises(RuntimeError, match="a report figure failed(.|\n)*_Odd: odd/maker"):
+        with figures.warm_workers():
+            figures._render_all([MAKERS[1], _failing])

@@ -72,13 +72,14 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
     from planner.output.progress import Stages
     from planner.output.tables import json_text, terminal_width
     from planner.output.terminal import render
+    from planner.report.figures import warm_workers
     from planner.run.plan import make_plan
     from planner.scenario.loaded import load_scenario
 
     if (with_report or formats) and out_dir is None:
         flag = "--report" if with_report else "--format"
         raise InputError([Problem(flag, None, "", "needs --out DIR to write into")])
-    with Stages(3 if out_dir else 2, quiet) as stage:
+    with warm_workers(with_report), Stages(3 if out_dir else 2, quiet) as stage:
         with stage("loading scenario"):
             loaded = load_scenario(scenario, overrides, allow_extends, buy=buy, elastic=elastic)
             if models:

@@ -38,6 +38,17 @@ def pyplot():
     return plt
 
 
+def warm_up() -> None:
+    """Import matplotlib and load its fonts (one tiny figure drawn and dropped), so that the
+    first real figure of a process does not pay for it."""
+    plt = pyplot()
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.set_title("warm-up")
+        fig.canvas.draw()
+    plt.close(fig)
+
+
 def text(value: object) -> str:
     """A scenario name as plain matplotlib text (``$`` would start mathtext)."""
     return str(value).replace("\\", "\\\\").replace("$", r"\$")

@@ -1,8 +1,11 @@
 """The report's plots, rendered once to PNG and SVG bytes from a run's frames."""
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from planner import plots
 from planner.report.rundata import RunData
@@ -33,12 +36,12 @@ def build_figures(run: RunData) -> list[Figure]:
         ("allocation", "Allocation of each system's chips to models",
          "Chips of each system serving each model per quarter (stacked); the line is the "
          "system's available chips (installed minus reserved).",
-         lambda: plots.allocation_figure(run.allocation, run.utilisation,
-                                         "Chips serving each model, per system")),
+         partial(plots.allocation_figure, run.allocation, run.utilisation,
+                 "Chips serving each model, per system")),
         ("demand", "Served and unmet demand",
          "Output tokens per day served (blue) and unmet (red) for each model; grey: quarters "
          "without demand.",
-         lambda: plots.demand_figure(run.economics, "Served and unmet demand per model")),
+         partial(plots.demand_figure, run.economics, "Served and unmet demand per model")),
         ("cost", "Cost per M output tokens and prices",
          "Per M output tokens, as output list prices with the input prices in proportion: the "
          "break-even price (the all-in serving cost, input processing included), the list "
@@ -47,11 +50,11 @@ def build_figures(run: RunData) -> list[Figure]:
          + (" Dash-dot red: the market-clearing price, at which price-responsive demand "
             "equals what is served (the list price when all of it is)."
             if "clearing_price_usd_per_m_output" in run.economics.columns else ""),
-         lambda: plots.cost_figure(run.economics, "Cost and prices per M output tokens")),
+         partial(plots.cost_figure, run.economics, "Cost and prices per M output tokens")),
         ("shadow-prices", "Scarcity (shadow) price per system",
          "What one more chip-hour of each system would be worth to the plan in each quarter: "
          "zero when the system has spare capacity; symmetric-log scale.",
-         lambda: plots.shadow_price_figure(run.utilisation, "Shadow price per system")),
+         partial(plots.shadow_price_figure, run.utilisation, "Shadow price per system")),
     ]
     if run.pareto is not None:
         for i, (model, frame) in enumerate(run.pareto.groupby("model", sort=False), start=1):
@@ -64,25 +67,46 @@ def build_figures(run: RunData) -> list[Figure]:
                 f"Cost-versus-speed Pareto frontier of {model} on each system in the fleet in "
                 f"{quarter} (log axes). Filled markers meet the model's speed targets; the dashed "
                 "line is its minimum tokens/s per user.",
-                lambda frames=frames, model=model, quarter=quarter, speed=speed:
-                    plots.pareto_figure(frames, model, quarter, speed)))
+                partial(plots.pareto_figure, frames, model, quarter, speed)))
     specs = [(*spec, "plots") for spec in specs] + [(*spec, "pnl") for spec in _pnl_specs(run)]
     images = _render_all([make for _, _, _, make, _ in specs])
     return [Figure(name, title, caption, png, svg, section)
             for (name, title, caption, _, section), (png, svg) in zip(specs, images)]
 
 
-_MAKERS: list = []  # the figures of the current build_figures call, for forked workers
 MAX_WORKERS = 4
+_WARM: list = []  # the pool started by warm_workers(), for the next _render_all
 
 
-def _render_one(i: int) -> tuple[bytes, bytes] | str:
-    """Figure ``i``'s (PNG, SVG) bytes, or the traceback of what failed (a text pickles where
-    some exceptions do not)."""
+@contextlib.contextmanager
+def warm_workers(enabled: bool = True):
+    """Start the figure workers now, so that they import matplotlib and warm it up while the
+    caller computes the run (~0.3 s per worker otherwise paid after it), and stop them when
+    the block ends (killed if it raised: they ignore Ctrl-C and SIGTERM, which the command
+    handles). Nothing starts with one core, without fork, or when not ``enabled``."""
+    pool = _pool(MAX_WORKERS) if enabled else None
+    if pool is None:
+        yield
+        return
+    pool.submit(int)  # with fork, the first task launches every worker
+    _WARM.append(pool)
+    try:
+        yield
+    except BaseException:
+        _kill(pool)
+        raise
+    finally:
+        _WARM.remove(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_one(make) -> tuple[bytes, bytes] | str:
+    """The (PNG, SVG) bytes of the figure ``make()`` draws, or the traceback of what failed (a
+    text pickles where some exceptions do not)."""
     import traceback
 
     try:
-        return plots.render_formats(_MAKERS[i](), ("png", "svg"))
+        return plots.render_formats(make(), ("png", "svg"))
     except Exception:  # noqa: BLE001 - re-raised in the parent with its traceback
         return traceback.format_exc()
 
@@ -95,42 +119,52 @@ def _checked(results: list) -> list[tuple[bytes, bytes]]:
 
 
 def _render_all(makers: list) -> list[tuple[bytes, bytes]]:
-    """(PNG, SVG) bytes of each figure maker, in order. Drawing is most of a report's time
-    and each figure is independent, so with more than one core the figures are drawn by
-    forked worker processes (they inherit the makers; only bytes come back; they ignore
-    Ctrl-C and SIGTERM, which the command handles, and are stopped with it); the bytes are
-    the same as drawn in this process."""
-    import os
+    """(PNG, SVG) bytes of each figure maker (a picklable callable), in order. Drawing is most
+    of a report's time and each figure is independent, so with more than one core the
+    figures are drawn by worker processes (the warm ones of :func:`warm_workers`, else forked
+    here; only the makers go there and bytes come back); the bytes are the ones drawn in
+    this process."""
+    if _WARM:
+        return _checked(list(_WARM[-1].map(_render_one, makers)))
+    pool = _pool(len(makers))
+    if pool is None:
+        return _checked([_render_one(make) for make in makers])
+    try:
+        return _checked(list(pool.map(_render_one, makers)))
+    except BaseException:
+        _kill(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(tasks: int):
+    """A pool of min(tasks, cores, MAX_WORKERS) forked workers, or None below two."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min(len(makers), cores or 1, MAX_WORKERS)
-    _MAKERS[:] = makers
-    try:
-        if workers < 2 or not _can_fork():
-            return _checked([_render_one(i) for i in range(len(makers))])
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_ignore_signals)
-        try:
-            results = list(pool.map(_render_one, range(len(makers))))
-        except BaseException:  # Ctrl-C, SIGTERM: the workers ignore both, so they are killed
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.kill()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return _checked(results)
-    finally:
-        _MAKERS.clear()
+    workers = min(tasks, cores or 1, MAX_WORKERS)
+    if workers < 2 or not _can_fork():
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker)
 
 
-def _ignore_signals() -> None:
+def _kill(pool) -> None:
+    """Kill the workers of ``pool`` (they ignore Ctrl-C and SIGTERM)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+
+
+def _start_worker() -> None:
+    """A worker ignores Ctrl-C and SIGTERM (the command stops it) and warms matplotlib up:
+    imported, its fonts loaded by drawing one tiny figure."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    plots.warm_up()
 
 
 def _can_fork() -> bool:
@@ -146,17 +180,17 @@ def _pnl_specs(run: RunData) -> list[tuple]:
         "chip, stacked: serving (allocated chips), idle (available but unused) and reserved (held "
         "back); operating profit = revenue - fleet cost (dashed). $B per quarter; the axis "
         "includes zero.",
-        lambda: plots.pnl_figure(run.fleet_pnl, "Revenue, fleet cost and operating profit"))]
+        partial(plots.pnl_figure, run.fleet_pnl, "Revenue, fleet cost and operating profit"))]
     if run.purchased is not None:
         specs.append((
             "fleet", "Installed chips by system, purchases marked",
             "Available chips (installed minus reserved) of each system per quarter, stacked, in "
             "thousands; the hatched part of each bar is chips the plan bought (in service from "
             "their order quarter plus the lead time, until they retire).",
-            lambda: plots.fleet_figure(run.utilisation, run.purchased,
+            partial(plots.fleet_figure, run.utilisation, run.purchased,
                                        "Available chips per system, bought part hatched")))
     return specs + [(
         "idle-capacity", "Idle capacity per system",
         "Share of each system's available chips (installed minus reserved) left idle in each "
         "quarter: 1 - used / available. Grey: no available chips.",
-        lambda: plots.idle_heatmap_figure(run.utilisation, "Share of available chips idle"))]
+        partial(plots.idle_heatmap_figure, run.utilisation, "Share of available chips idle"))]
