@@ -10,7 +10,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Union
+from typing import Mapping, Union
 
 import yaml
 
@@ -18,9 +18,6 @@ from planner.calibration import fit as fitting
 from planner.calibration import params
 from planner.costcore.efficiency import (DEEPEP_SCALEOUT_COMM, DEEPEP_SCALEOUT_LATENCY_US,
                                          parse_efficiency_table)
-
-if TYPE_CHECKING:
-    from planner.calibration.report import Calibration
 
 SUMMARIES = (("in_sample", "in-sample"), ("leave_one_point_out", "leave-one-point-out CV"),
              ("leave_one_source_out", "leave-one-source-out CV"),
@@ -52,8 +49,10 @@ def _summary_yaml(s: dict) -> str:
             f"infeasible: {infeasible}}}")
 
 
-def params_text(fits: Mapping[str, fitting.FamilyFit], cal: Calibration, version: int) -> str:
-    """The efficiency file for a refit (see planner/data/efficiency.yaml for the format)."""
+def params_text(fits: Mapping[str, fitting.FamilyFit], cal, version: int) -> str:
+    """The efficiency file for a refit (see planner/data/efficiency.yaml for the format);
+    ``cal``: the refit's :class:`planner.calibration.report.Calibration` (its table, points
+    file and summaries)."""
     t = cal.table
     lines = [
         "# Per-family efficiency parameters of the cost core (planner/costcore), FITTED.",

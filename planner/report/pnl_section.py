@@ -10,6 +10,7 @@ import pandas as pd
 
 from planner.output.tables import _cell
 from planner.report.figures import Figure
+from planner.report.markup import PCT, esc, figure_html, table
 from planner.report.rundata import RunData
 
 MISSING = ("This run's summary.json has no fleet_pnl (it was written before the fleet P&L "
@@ -59,8 +60,6 @@ def pnl_finding(pnl: pd.DataFrame | None) -> str:
 
 def pnl_section(run: RunData, figures: list[Figure]) -> str:
     """The Fleet P&L section: the note on what is counted, the table, and the section's figures."""
-    from planner.report.html import PCT, esc, figure_html, table
-
     if run.fleet_pnl is None:
         body = f'<p class="note">{MISSING}</p>'
     else:
