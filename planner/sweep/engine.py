@@ -8,7 +8,8 @@ change:
 * the cost core when the sample changes a demand model, a system's hardware or the serving
   efficiency (compared with the base: untouched parts of a sample are the base's own objects);
   otherwise the base result is used (prices do not enter the cost core's choice);
-* the LP is built and solved afresh (milliseconds to build; see :mod:`.lp`).
+* the LP is built and solved afresh (building it takes under a millisecond on the default;
+  see :mod:`.lp`).
 
 When the cost core must run, it runs per sample on the demand models and the systems that
 have chips, not on a stack of samples: stacking 20 samples as extra
