@@ -7,8 +7,9 @@ from click.testing import CliRunner
 
 from planner.cli.main import main
 from planner.errors import InputError
-from planner.queries.tasks import per_task_economics, task_quarters
+from planner.queries.tasks import task_quarters
 from planner.run.plan import make_plan
+from planner.run.tasks import per_task_economics
 from planner.scenario.loaded import load_scenario
 
 RUN = CliRunner()

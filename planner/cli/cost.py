@@ -67,7 +67,8 @@ def cost(scenario, overrides, allow_extends, models, systems, quarters, per_task
     loaded = load_scenario(scenario, overrides, allow_extends)
     models, systems = pick(loaded, "models", models), pick(loaded, "systems", systems)
     if per_task:
-        from planner.queries.tasks import check_task, task_cost_report, task_quarters
+        from planner.queries.tasks import task_cost_report, task_quarters
+        from planner.run.tasks import check_task
 
         check_task(loaded.scenario, per_task)
     wanted = (quarters_option(loaded.scenario, quarters)

@@ -133,7 +133,7 @@ def per_task_tables(plan: Plan, table, width: int | None = None,
     """One table per task family of the served models: cost (on the systems used) and list
     price per task, by quarter; none when no served model has ``tokens_per_task``.
     ``table(frame, title, keys)`` formats (and filters) each."""
-    from planner.queries.tasks import per_task_view
+    from planner.run.tasks import per_task_view
 
     economics = plan.per_task
     if models:

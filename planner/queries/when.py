@@ -82,7 +82,7 @@ def check_model(loaded: Loaded, model: str) -> None:
 
 def check_task(loaded: Loaded, model: str, task: str) -> None:
     """The model must define ``tokens_per_task.<task>``."""
-    from planner.queries.tasks import check_task as check_family
+    from planner.run.tasks import check_task as check_family
 
     check_family(loaded.scenario, task)
     known = loaded.scenario.models[model].tokens_per_task

@@ -39,8 +39,8 @@ class Plan:
 
     @cached_property
     def per_task(self) -> pd.DataFrame:
-        """planner.queries.tasks.per_task_economics of the plan, computed once for every output."""
-        from planner.queries.tasks import per_task_economics
+        """planner.run.tasks.per_task_economics of the plan, computed once for every output."""
+        from planner.run.tasks import per_task_economics
 
         return per_task_economics(self)
 
