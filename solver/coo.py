@@ -1,4 +1,5 @@
-"""A sparse matrix on numpy alone, and connected components of a bipartite graph.
+"""A sparse matrix on numpy alone, connected components of a bipartite graph, and the
+members and positions of items in labelled blocks.
 
 The polish needs matrix-vector products, sub-matrices and the blocks of its active set; doing
 them here keeps scipy (~0.3 s to import) off every planning run. Entries are kept in
@@ -68,3 +69,20 @@ def bipartite_components(entries: Coo) -> tuple[int, np.ndarray]:
         labels = new
     roots, dense = np.unique(labels, return_inverse=True)
     return len(roots), dense.astype(np.int64)
+
+
+def local_index(labels: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each item within its block (in item order), and block sizes."""
+    order = np.argsort(labels, kind="stable")
+    count = np.bincount(labels, minlength=n_blocks)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    loc = np.empty(len(labels), dtype=np.int64)
+    loc[order] = np.arange(len(labels)) - start[labels[order]]
+    return loc, count
+
+
+def block_members(labels: np.ndarray, n_blocks: int) -> list[np.ndarray]:
+    """Item indices of each block, ascending."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_blocks + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n_blocks)]

@@ -27,9 +27,14 @@ def solve_lp_arrays(lp: LpArrays, *, time_limit_s: float) -> SolverRun:
     for key, value in (PURCHASE_HIGHS_OPTIONS if lp.n_y else {}).items():
         h.setOptionValue(key, value)
     t0 = time.perf_counter()
-    if h.passModel(highs_model(lp)) == highspy.HighsStatus.kError:
-        raise SolverError("highs failed: the model was refused")
-    h.run()
+    try:
+        if h.passModel(highs_model(lp)) == highspy.HighsStatus.kError:
+            raise SolverError("highs failed: the model was refused")
+        h.run()
+    except SolverError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - highspy's own failures, as the PuLP path words them
+        raise SolverError(f"highs failed: {exc}") from None
     seconds = time.perf_counter() - t0
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:

@@ -30,6 +30,7 @@ output/h, cap in MW): a row binds when its slack is below ``rel_tol`` x max(1, |
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -37,7 +38,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .build import BuiltModel
-from .coo import Coo, bipartite_components
+from .coo import Coo, bipartite_components, block_members, local_index
 from .indexing import IndexedProblem
 from .lp_arrays import LpArrays
 from .solve import SolverRun
@@ -70,6 +71,9 @@ class _LP:
     n_pow: int
 
 
+_ONE_BLAS_THREAD = threading.Lock()
+
+
 def polish_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun,
               **tolerances: float) -> PolishOutcome:
     """Re-solve the binding equalities of an optimal LP solution exactly (see module doc).
@@ -81,9 +85,10 @@ def polish_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun,
 
     The linear algebra runs on one BLAS thread: multi-threaded OpenBLAS gives results that
     differ in their last bits with the machine's thread count (so would the published
-    tables), and on a busy machine it was measured 10-50x slower on these small blocks.
+    tables), and on a busy machine it was measured 10-50x slower on these small blocks. The
+    limit is process-wide, so polishes in threads of one process (Dask) take turns.
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _ONE_BLAS_THREAD, threadpool_limits(limits=1, user_api="blas"):
         return _polish(ix, model, run, **tolerances)
 
 
@@ -118,13 +123,13 @@ def _polish(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun, *,
     row_lab, col_lab = labels[:nb], labels[nb:]
 
     # local index of each row / column within its block (blocks keep the original order)
-    row_loc, row_count = _local_index(row_lab, n_blocks)
-    col_loc, col_count = _local_index(col_lab, n_blocks)
+    row_loc, row_count = local_index(row_lab, n_blocks)
+    col_loc, col_count = local_index(col_lab, n_blocks)
     ent_blk = row_lab[S.row]
     ent_order = np.argsort(ent_blk, kind="stable")
     ent_start = np.searchsorted(ent_blk[ent_order], np.arange(n_blocks + 1))
-    row_members = _members(row_lab, n_blocks)
-    col_members = _members(col_lab, n_blocks)
+    row_members = block_members(row_lab, n_blocks)
+    col_members = block_members(col_lab, n_blocks)
 
     v1 = np.where(nonzero, v0, 0.0)
     y_blocks: dict[int, np.ndarray] = {}
@@ -196,8 +201,8 @@ def _polish(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun, *,
                       w=v1[nx + nu + nz:], col_values=v1)
     pi = _polished_duals(lp, solver_pi, rows, row_members, y_blocks, binding, absA)
     duals_applied = pi is not None
-    if duals_applied:
-        new_run.cap_pi = pi[:lp.n_cap]
+    if duals_applied:  # every row's dual, and the capacity and power rows' views of them
+        new_run.row_pi, new_run.cap_pi = pi, pi[:lp.n_cap]
         new_run.pow_pi = pi[lp.n_cap + lp.n_dem:lp.n_cap + lp.n_dem + lp.n_pow]
     note = "" if not n_skipped else f"{n_skipped} of {n_blocks} blocks kept the solver's values"
     return done(new_run, True, duals_applied, n_blocks, n_skipped, note)
@@ -281,20 +286,3 @@ def _arrays(ix: IndexedProblem, model: LpArrays | BuiltModel) -> _LP:
                                 np.maximum(1.0, ix.demand_m_per_hour[model.z_rows]),
                                 np.maximum(1.0, ix.capacity_chips[ix.option_cap[frm]])])
     return _LP(A, b, le, cost, col_scale, n_cap, n_d, n_pow)
-
-
-def _local_index(labels: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
-    """Position of each item within its block (in item order), and block sizes."""
-    order = np.argsort(labels, kind="stable")
-    count = np.bincount(labels, minlength=n_blocks)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    loc = np.empty(len(labels), dtype=np.int64)
-    loc[order] = np.arange(len(labels)) - start[labels[order]]
-    return loc, count
-
-
-def _members(labels: np.ndarray, n_blocks: int) -> list[np.ndarray]:
-    """Item indices of each block, ascending."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(n_blocks + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(n_blocks)]

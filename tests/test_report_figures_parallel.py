@@ -76,3 +76,19 @@ def test_a_failing_figure_names_its_error_in_and_out_of_process(monkeypatch, cor
     with pytest.raises(RuntimeError, match="a report figure failed(.|\n)*_Odd: odd/maker"):
         with figures.warm_workers():
             figures._render_all([MAKERS[1], _failing])
+
+
+@pytest.mark.skipif(not figures._can_fork(), reason="needs fork")
+def test_a_failing_warm_up_is_only_a_lost_head_start(monkeypatch):
+    """Workers whose matplotlib warm-up fails still draw; a failing figure is still named."""
+    _cores(monkeypatch, {0, 1})
+
+    def broken():
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(figures.plots, "warm_up", broken)
+    alone = [figures._render_one(make) for make in MAKERS]
+    with figures.warm_workers():
+        assert figures._render_all(MAKERS) == alone
+        with pytest.raises(RuntimeError, match="a report figure failed(.|\n)*_Odd: odd/maker"):
+            figures._render_all([_failing])

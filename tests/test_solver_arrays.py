@@ -162,3 +162,14 @@ def test_a_refused_model_raises_solver_error():
     lp.value[0] = np.inf   # HiGHS refuses infinite matrix entries
     with pytest.raises(SolverError, match="highs failed"):
         solve_lp_arrays(lp, time_limit_s=10)
+
+
+def test_a_highspy_exception_raises_solver_error(monkeypatch):
+    import highspy
+
+    def boom(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(highspy.Highs, "run", boom)
+    with pytest.raises(SolverError, match="highs failed: boom"):
+        solve_lp_arrays(_arrays(index_problem(min_service())), time_limit_s=10)
