@@ -186,11 +186,16 @@ def _swallow_highs_banner() -> str:
 
     highspy prints a two-line banner on stdout the first time a Highs object is built, before
     PuLP can set ``output_flag`` (HiGHS issues #1702, #2749). Returns the HiGHS version.
+    With stdout closed (``planner run >&-``) there is no banner to hide.
     """
     import highspy
 
-    sys.stdout.flush()
-    saved = os.dup(1)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all (closed): nothing to keep the banner out of
+        return highspy.Highs().version()
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:

@@ -327,3 +327,18 @@ def test_demand_below_the_lp_resolution_is_warned(small_path, tmp_path):
         "(1 tokens/day)" in result.stderr
     assert any("below the LP's resolution" in w for w in
                strict_json(result.stdout)["provenance"]["solver"]["warnings"])
+
+
+def test_a_run_with_stdout_closed_writes_its_files(small_path, tmp_path):
+    """`planner run ... >&-`: no stdout at all is no traceback (the HiGHS banner guard once
+    flushed a None sys.stdout); the files are written and the exit code is 0."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", "from planner.cli.main import main; main()",
+                           "run", small_path, "--out", str(out)],
+                          preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and (out / "summary.json").exists()
