@@ -9,9 +9,9 @@ import numpy as np
 
 from . import purchases as P
 from . import results as R
-from .build import BuiltModel, min_service_penalty
+from .build import BuiltModel
 from .indexing import IndexedProblem, index_problem
-from .lp_mode import Plan, build, clean, economic, scatter, solve_lp, timed_solve
+from .lp_mode import Plan, build, clean, economic, scatter, service_penalty, solve_lp, timed_solve
 from .problem import AllocationProblem, SolveOptions, SolverError
 from .results import AllocationResult
 from .rounding import round_replicas
@@ -31,9 +31,7 @@ def solve_allocation(problem: AllocationProblem,
     timings = {"build_s": 0.0, "solve_s": 0.0, "duals_s": 0.0}
 
     ix = index_problem(problem)
-    ms_penalty = (options.min_service_penalty_usd_per_m_output
-                  if options.min_service_penalty_usd_per_m_output is not None
-                  else min_service_penalty(ix))
+    ms_penalty = service_penalty(ix, options)
     timings["build_s"] = time.perf_counter() - t_start
     warnings: list[str] = []
     deadline = t_start + options.time_limit_s
@@ -53,10 +51,10 @@ def solve_allocation(problem: AllocationProblem,
         warnings.append(f"minimum service level not met: {text}")
 
     t0 = time.perf_counter()
-    util = R.utilisation_table(report_ix, plan.chips, scatter(len(ix.capacity_chips), model.cap_rows,
-                                                        shadow_prices(plan.cap_pi)))
+    cap_shadow = scatter(len(ix.capacity_chips), model.cap_rows, shadow_prices(plan.cap_pi))
+    util = R.utilisation_table(report_ix, plan.chips, cap_shadow)
     power = (R.power_table(ix, plan.chips, scatter(len(ix.power_mw), model.pow_rows,
-                                                    shadow_prices(plan.pow_pi)))
+                                                   shadow_prices(plan.pow_pi)))
              if problem.power_cap is not None else None)
     timings["duals_s"] += time.perf_counter() - t0
 
@@ -156,8 +154,7 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
         # optimal in its reduced space and return it unimproved (a random small case: 6.0 $/h
         # returned as optimal where whole replicas reach 6.5)
         start = None if ix.demand_steps is not None else _start_values(ix, model, replicas)
-        run = timed_solve(model, options, timings, mip=True, time_limit_s=remaining,
-                           start=start)
+        run = timed_solve(model, options, timings, mip=True, time_limit_s=remaining, start=start)
         # the MILP stops within its gap, so its incumbent can fall short of the rounded
         # plan, which is feasible too: the better of the two is the plan
         milp = np.round(run.x)
@@ -189,7 +186,7 @@ def _solve_integer(ix: IndexedProblem, model: BuiltModel, options: SolveOptions,
                         f"failed ({exc})")
     timings["duals_s"] += time.perf_counter() - t0
     return Plan(chips, replicas, objective, R.economic_objective(ix, chips), status, cap_pi,
-                 pow_pi, lp_bound, lp_bound_economic)
+                pow_pi, lp_bound, lp_bound_economic)
 
 
 def _worth(ix: IndexedProblem, model: BuiltModel, replicas: np.ndarray) -> float:

@@ -55,9 +55,7 @@ def solve_indexed_lp(ix: IndexedProblem, options: SolveOptions | None = None) ->
     (built, solved, polished): the entry point for many instances (a sweep). Raises
     SolverError without an optimal solution."""
     options = replace(options or SolveOptions(), integer="off")
-    ms_penalty = (options.min_service_penalty_usd_per_m_output
-                  if options.min_service_penalty_usd_per_m_output is not None
-                  else min_service_penalty(ix))
+    ms_penalty = service_penalty(ix, options)
     timings = {"build_s": 0.0, "solve_s": 0.0}
     t0 = time.perf_counter()
     model = build(ix, options, ms_penalty)
@@ -66,6 +64,14 @@ def solve_indexed_lp(ix: IndexedProblem, options: SolveOptions | None = None) ->
     chips = (solve_lp(ix, model, options, timings).chips if model.n_columns
              else np.zeros(len(ix.tput_m_per_chip_hour)))
     return LpSolution(chips, build_s, time.perf_counter() - t1)
+
+
+def service_penalty(ix: IndexedProblem, options: SolveOptions) -> float:
+    """The minimum-service shortfall penalty: the options' own, else one that dominates
+    (``build.min_service_penalty``)."""
+    if options.min_service_penalty_usd_per_m_output is not None:
+        return options.min_service_penalty_usd_per_m_output
+    return min_service_penalty(ix)
 
 
 def build(ix: IndexedProblem, options: SolveOptions, ms_penalty: float

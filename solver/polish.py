@@ -35,7 +35,6 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .build import BuiltModel
 from .coo import Coo, bipartite_components, block_members, local_index
@@ -88,6 +87,8 @@ def polish_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, run: SolverRun,
     tables), and on a busy machine it was measured 10-50x slower on these small blocks. The
     limit is process-wide, so polishes in threads of one process (Dask) take turns.
     """
+    from threadpoolctl import threadpool_limits  # here: most runs (price steps) never polish
+
     with _ONE_BLAS_THREAD, threadpool_limits(limits=1, user_api="blas"):
         return _polish(ix, model, run, **tolerances)
 
