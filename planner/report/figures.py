@@ -84,20 +84,16 @@ def warm_workers(enabled: bool = True):
     caller computes the run (~0.3 s per worker otherwise paid after it), and stop them when
     the block ends (killed if it raised: they ignore Ctrl-C and SIGTERM, which the command
     handles). Nothing starts with one core, without fork, or when not ``enabled``."""
-    pool = _pool(MAX_WORKERS) if enabled else None
-    if pool is None:
-        yield
-        return
-    pool.submit(int)  # with fork, the first task launches every worker
-    _WARM.append(pool)
-    try:
-        yield
-    except BaseException:
-        _kill(pool)
-        raise
-    finally:
-        _WARM.remove(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
+    with _workers(MAX_WORKERS if enabled else 0) as pool:
+        if pool is None:
+            yield
+            return
+        pool.submit(int)  # with fork, the first task launches every worker
+        _WARM.append(pool)
+        try:
+            yield
+        finally:
+            _WARM.remove(pool)
 
 
 def _render_one(make) -> tuple[bytes, bytes] | str:
@@ -126,11 +122,22 @@ def _render_all(makers: list) -> list[tuple[bytes, bytes]]:
     this process."""
     if _WARM:
         return _checked(list(_WARM[-1].map(_render_one, makers)))
-    pool = _pool(len(makers))
-    if pool is None:
-        return _checked([_render_one(make) for make in makers])
-    try:
+    with _workers(len(makers)) as pool:
+        if pool is None:
+            return _checked([_render_one(make) for make in makers])
         return _checked(list(pool.map(_render_one, makers)))
+
+
+@contextlib.contextmanager
+def _workers(tasks: int):
+    """A pool for ``tasks`` figures (None when there is no point, see :func:`_pool`), shut
+    down when the block ends; its workers killed if the block raised."""
+    pool = _pool(tasks)
+    if pool is None:
+        yield None
+        return
+    try:
+        yield pool
     except BaseException:
         _kill(pool)
         raise
