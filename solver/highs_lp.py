@@ -16,14 +16,17 @@ from .problem import SolverError
 from .solve import PURCHASE_HIGHS_OPTIONS, SolverRun, _swallow_highs_banner, failure_message
 
 
-def solve_lp_arrays(lp: LpArrays, *, time_limit_s: float) -> SolverRun:
-    """Solve the LP; raise SolverError (with HiGHS's status) unless it is optimal."""
+def solve_lp_arrays(lp: LpArrays, *, time_limit_s: float, presolve: bool = True) -> SolverRun:
+    """Solve the LP (``presolve``: HiGHS's, as ``SolveOptions.presolve``); raise SolverError
+    (with HiGHS's status) unless it is optimal."""
     import highspy
 
     _swallow_highs_banner()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     for key, value in (PURCHASE_HIGHS_OPTIONS if lp.n_y else {}).items():
         h.setOptionValue(key, value)
     t0 = time.perf_counter()

@@ -91,7 +91,8 @@ def solve_lp(ix: IndexedProblem, model: LpArrays | BuiltModel, options: SolveOpt
     (re-derived exactly from its active set, see ``polish.py``) so that solvers agree bit for
     bit on a unique optimum; whatever cannot be polished safely keeps the solver's values."""
     if isinstance(model, LpArrays):
-        run = solve_lp_arrays(model, time_limit_s=options.time_limit_s)
+        run = solve_lp_arrays(model, time_limit_s=options.time_limit_s,
+                              presolve=options.presolve)
         timings["solve_s"] += run.seconds
         cost, offset = model.cost, model.offset
     else:

@@ -80,3 +80,26 @@ def test_cbc_equals_solve_allocation_with_cbc():
     options = SolveOptions(solver="cbc")
     assert np.array_equal(solve_indexed_lp(index_problem(problem), options).chips,
                           _chips_of(problem, options))
+
+
+
+def test_presolve_off_reaches_the_same_vertex(monkeypatch):
+    """SolveOptions(presolve=False) (what a sweep uses) reaches HiGHS and gives the same
+    polished chips."""
+    import highspy
+
+    ix = index_problem(random_problem(6, 3, 3, 2, seed=21))
+    with_presolve = solve_indexed_lp(ix).chips
+    seen = []
+
+    class Recording(highspy.Highs):
+        def setOptionValue(self, key, value):
+            seen.append((key, value))
+            return super().setOptionValue(key, value)
+
+    monkeypatch.setattr(highspy, "Highs", Recording)
+    assert np.array_equal(solve_indexed_lp(ix, SolveOptions(presolve=False)).chips, with_presolve)
+    assert ("presolve", "off") in seen
+    seen.clear()
+    solve_indexed_lp(ix)
+    assert seen and all(key != "presolve" for key, _ in seen)

@@ -84,7 +84,10 @@ class Engine:
         self.layout = Layout.of(self.models, self.systems, self.quarters)
         self.efficiency = job.efficiency
         self.base_physics = physics(base, self.quarters, self.qlist, self.efficiency)
-        self.solve_options = SolveOptions(solver=job.backend, time_limit_s=job.time_limit_s)
+        # no presolve: a sample's LP is small (SolveOptions.presolve) and a sweep reads primal
+        # values only
+        self.solve_options = SolveOptions(solver=job.backend, time_limit_s=job.time_limit_s,
+                                          presolve=False)
         self.check_semantics = any(_needs_semantic_checks(inp) for inp in job.spec.inputs)
         solver_version(job.backend)  # highspy's first-use banner, once, before any thread
 
