@@ -10,7 +10,7 @@ import pandas as pd
 from common.quarters import Quarter
 from demand.schema import Model
 from fleets.schema import System
-from planner.costcore import physics, select
+from planner.costcore import physics, search, select
 from planner.costcore.architecture import model_shape
 from planner.costcore.arrays import model_arrays, system_arrays
 from planner.costcore.efficiency import EfficiencyTable
@@ -68,6 +68,27 @@ def mtp_tokens(models: Mapping[str, Model], systems: Mapping[str, System]
     return draft, accepted
 
 
+def _grid_inputs(models: Mapping[str, Model], systems: Mapping[str, System],
+                 quarters: Sequence[QuarterLike], serving_efficiency,
+                 efficiency_table: Optional[EfficiencyTable]) -> tuple[list, np.ndarray, dict]:
+    """The quarter names, the serving efficiency (Q,) and the arrays and options of the grid."""
+    qnames = [str(Quarter.parse(q)) for q in quarters]
+    if serving_efficiency is None:
+        se = np.ones(len(qnames))
+    elif isinstance(serving_efficiency, Mapping):
+        by_name = {str(Quarter.parse(k)): float(v) for k, v in serving_efficiency.items()}
+        se = np.array([by_name[q] for q in qnames])
+    else:
+        se = np.asarray(serving_efficiency, dtype=np.float64)
+    draft, accepted = mtp_tokens(models, systems)
+    arrays = dict(models=model_arrays(models), systems=system_arrays(systems, efficiency_table),
+                  draft_tokens=draft, accepted_tokens=accepted,
+                  prefill_attention_width=[m.prefill_attention_width
+                                           or model_shape(m).attention_width
+                                           for m in models.values()])
+    return qnames, se, arrays
+
+
 def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
              quarters: Sequence[QuarterLike], usd_per_chip_hour,
              serving_efficiency=None, efficiency_table: Optional[EfficiencyTable] = None,
@@ -79,21 +100,52 @@ def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
     DataFrame indexed by system name with quarter columns. ``serving_efficiency``: (Q,) array,
     a {quarter: factor} mapping, or None (1.0). ``efficiency_table``: default the shipped one.
     """
-    qnames = [str(Quarter.parse(q)) for q in quarters]
-    if serving_efficiency is None:
-        se = np.ones(len(qnames))
-    elif isinstance(serving_efficiency, Mapping):
-        by_name = {str(Quarter.parse(k)): float(v) for k, v in serving_efficiency.items()}
-        se = np.array([by_name[q] for q in qnames])
-    else:
-        se = np.asarray(serving_efficiency, dtype=np.float64)
-    ms = list(models.values())
-    draft, accepted = mtp_tokens(models, systems)
+    qnames, se, arrays = _grid_inputs(models, systems, quarters, serving_efficiency,
+                                      efficiency_table)
     grid = physics.evaluate_grid(
-        model_arrays(models), system_arrays(systems, efficiency_table), qnames,
-        _cost_matrix(usd_per_chip_hour, list(systems), qnames), se,
-        replica_chips=replica_chips, batch=batch,
-        draft_tokens=draft, accepted_tokens=accepted,
-        prefill_attention_width=[m.prefill_attention_width or model_shape(m).attention_width
-                                 for m in ms])
+        quarters=qnames, usd_per_chip_hour=_cost_matrix(usd_per_chip_hour, list(systems), qnames),
+        serving_efficiency=se, replica_chips=replica_chips, batch=batch, **arrays)
     return CostTable(table=select.cheapest(grid), grid=grid)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The cheapest configuration per (model, system, quarter) that meets the targets, as
+    (M, S, Q) arrays: what a plan needs of it. Rows without one are 0 and not ``feasible``."""
+
+    feasible: np.ndarray  # bool
+    replica_chips: np.ndarray
+    output_tokens_per_s_per_chip: np.ndarray
+    input_tokens_per_s_per_chip: np.ndarray
+
+
+def cheapest_choice(models: Mapping[str, Model], systems: Mapping[str, System],
+                    quarters: Sequence[QuarterLike], serving_efficiency=None,
+                    efficiency_table: Optional[EfficiencyTable] = None) -> Choice:
+    """The feasible rows of ``evaluate(...).table`` (the same physics, the same choice, the
+    same floats) without the 5-D grid or the table: the decode step is computed only for the
+    cells the batch search (:mod:`planner.costcore.search`) visits. The entry point of a
+    sweep sample, which needs no reasons, no frontier and no prices."""
+    qnames, se, arrays = _grid_inputs(models, systems, quarters, serving_efficiency,
+                                      efficiency_table)
+    S, Q = len(systems), len(qnames)
+    terms, f = physics.decode_terms(quarters=qnames, usd_per_chip_hour=np.ones((S, Q)),
+                                    serving_efficiency=se, **arrays)
+    mo, n, bt = f["models"], f["layouts"].replica_chips, f["batch"]
+    pr = f["prefill_option"]
+    input_cs = np.take_along_axis(f["input_chip_s_per_token"], pr[..., None], axis=-1)[..., 0]
+    ttft = np.take_along_axis(f["ttft_s"], pr[..., None], axis=-1)[..., 0]
+    ratio = mo.input_tokens / mo.output_tokens
+    best, feasible = search.best_per_row(terms.cells, f["fits"], ratio[:, None, None] * input_cs,
+                                         ttft <= mo.max_ttft_s[:, None, None],
+                                         1.0 / mo.min_output_tokens_per_s, n, bt)
+    shape = input_cs.shape
+    rows = np.flatnonzero(feasible)
+    m, s, q = np.unravel_index(rows, shape)
+    r, b = np.divmod(best[rows], len(bt))
+    step = terms.cells(m, s, q, r).step(b)
+    out = [np.zeros(shape) for _ in range(3)]
+    out[0].flat[rows] = n[r]
+    out[1].flat[rows] = bt[b] / (n[r] * step)
+    out[2].flat[rows] = 1.0 / input_cs.flat[rows]
+    return Choice(feasible.reshape(shape), *out)

@@ -100,9 +100,10 @@ from planner.costcore import prefill as pf
 from planner.costcore.arrays import ModelArrays, SystemArrays
 from planner.costcore.grid import Grid
 from planner.costcore.layouts import MAX_REPLICA_CHIPS, layout_options, valid_layouts
+from planner.costcore.step import StepTerms
 from planner.costcore.terms import check_inputs, coverage, model_terms, per_model, remote_domains
 
-__all__ = ["Grid", "evaluate_grid", "MAX_REPLICA_CHIPS"]
+__all__ = ["Grid", "evaluate_grid", "decode_terms", "MAX_REPLICA_CHIPS"]
 
 DEFAULT_REPLICA_CHIPS = (1, 2, 4, 8, 16, 32, 64, 72, 128, 144, 256, 288, 512, 576, 1024, 1152)
 DEFAULT_BATCH = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768,
@@ -110,20 +111,31 @@ DEFAULT_BATCH = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 38
                  65536, 98304, 131072, 196608, 262144)
 ACTIVATION_BYTES = 2.0
 HBM_RESERVE_FRACTION = 0.10
-_CHUNK_CONFIGS = 1 << 16  # configurations per vectorised chunk: keeps temporaries in cache
 
 
 def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence[str],
                   usd_per_chip_hour, serving_efficiency,
                   replica_chips: Sequence[float] = DEFAULT_REPLICA_CHIPS,
-                  batch: Sequence[float] = DEFAULT_BATCH, *,
-                  sequence_overhead_s=None, draft_tokens=None, accepted_tokens=None,
-                  prefill_attention_width=None) -> Grid:
+                  batch: Sequence[float] = DEFAULT_BATCH, **options) -> Grid:
     """Evaluate every (model, system, quarter, layout, batch) configuration.
 
     ``usd_per_chip_hour`` is (S, Q), ``serving_efficiency`` (Q,); the layouts are
-    :func:`~planner.costcore.layouts.layout_options` of ``replica_chips``. The one Python loop
-    walks chunks of (model, system) pairs so 5-D temporaries stay small and cache-resident.
+    :func:`~planner.costcore.layouts.layout_options` of ``replica_chips``; ``options`` as
+    :func:`decode_terms`. The step times are :meth:`StepTerms.full` of its terms.
+    """
+    terms, fields = decode_terms(models, systems, quarters, usd_per_chip_hour,
+                                 serving_efficiency, replica_chips, batch, **options)
+    return Grid(**fields, step_s=terms.full())
+
+
+def decode_terms(models: ModelArrays, systems: SystemArrays, quarters: Sequence[str],
+                 usd_per_chip_hour, serving_efficiency,
+                 replica_chips: Sequence[float] = DEFAULT_REPLICA_CHIPS,
+                 batch: Sequence[float] = DEFAULT_BATCH, *,
+                 sequence_overhead_s=None, draft_tokens=None, accepted_tokens=None,
+                 prefill_attention_width=None) -> tuple[StepTerms, dict]:
+    """The operands of the decode step (:class:`~planner.costcore.step.StepTerms`) and every
+    other field of the :class:`Grid` (prefill, memory fit, layouts), without the 5-D step.
 
     Options (module docs): ``sequence_overhead_s`` (S,) (default ``systems.sequence_overhead_s``);
     ``draft_tokens`` and ``accepted_tokens`` (M,) or (M, S) for MTP speculative decoding
@@ -224,37 +236,14 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
     g_dp = np.where(mt["moe"][:, None], g[None, :], 1.0)  # (M, R)
     seq_step = (seq_ovh[:, None] / se[None, :])[None, :, :, None] / g_dp[:, None, None, :]
     ft_ver = ft_dec * verify[:, :, None]  # (M, S, Q)
-    overlap = sy.overlap > 0
 
-    # ---- (M, S, Q, R, B) decode step, chunked over (model, system) pairs
-    R, B = len(lay), len(Bt)
-    step = np.empty((M, S, Q, R, B))
-    chunk = max(1, _CHUNK_CONFIGS // max(Q * R * B, 1))
-    inv_bw5 = inv_bw[:, :, None, None]
-    bn = Bt[None, :] / N[:, None]  # (R, B)
-    for m in range(M):
-        for lo in range(0, S, chunk):
-            hi = min(S, lo + chunk)
-            out = step[m, lo:hi]
-            np.multiply(mem_bytes[m, lo:hi, None], inv_bw5[lo:hi], out=out)
-            np.maximum(out, ft_ver[m, lo:hi, :, None, None] * bn, out=out)
-            comm = comm_ver[m, lo:hi, ..., None] * bn
-            ov = overlap[lo:hi]
-            if ov.all():
-                np.maximum(out, comm, out=out)
-            elif not ov.any():
-                out += comm
-            else:
-                out += comm - ov[:, None, None, None] * np.minimum(out, comm)
-            out += fixed_dec[m, lo:hi, ..., None]
-            if seq_ovh[lo:hi].any():
-                out += seq_step[m, lo:hi, ..., None] * Bt
-            acc = accepted[m, lo:hi]
-            if np.any(acc != 1.0):
-                out /= acc[:, None, None, None]
-
-    return Grid(models=models, systems=systems, quarters=quarters, layouts=lay, batch=Bt,
-                usd_per_chip_hour=usd, serving_efficiency=se, valid_replica=valid, fits=fits,
-                weight_bytes_per_chip=np.broadcast_to(store, (M, S, R)),
-                kv_chips_per_sequence=kv_share, step_s=step,
-                input_chip_s_per_token=input_cs, ttft_s=ttft, prefill_option=prefill_option)
+    terms = StepTerms(mem_bytes=mem_bytes, inv_bw=inv_bw, ft=ft_ver,
+                      bn=Bt[None, :] / N[:, None], comm=comm_ver, overlap=sy.overlap > 0,
+                      fixed=fixed_dec, seq=np.broadcast_to(seq_step, comm_ver.shape),
+                      batch=Bt, accepted=accepted)
+    fields = dict(models=models, systems=systems, quarters=quarters, layouts=lay, batch=Bt,
+                  usd_per_chip_hour=usd, serving_efficiency=se, valid_replica=valid, fits=fits,
+                  weight_bytes_per_chip=np.broadcast_to(store, (M, S, len(lay))),
+                  kv_chips_per_sequence=kv_share, input_chip_s_per_token=input_cs, ttft_s=ttft,
+                  prefill_option=prefill_option)
+    return terms, fields

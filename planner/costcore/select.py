@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planner.costcore.physics import HBM_RESERVE_FRACTION, Grid
+from planner.costcore.search import best_per_row, grid_cells
 
 UNITS = {
     "replica_chips": "chips", "batch": "sequences",
@@ -90,26 +91,14 @@ def _argmin_rows(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _best_per_row(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     """(best flat (R*B) index, feasible) per (model, system, quarter) row: the configuration
-    meeting the targets with the least :meth:`Grid.total_chip_s_per_output`, computed one model
-    at a time (the same arithmetic, without a second 5-D array: the first call stays fast)."""
-    M, S, Q, R, B = grid.shape
+    meeting the targets with the least :meth:`Grid.total_chip_s_per_output`, found by the
+    batch search of :mod:`planner.costcore.search` on the grid's step times."""
     mo = grid.models
     ratio = mo.input_tokens / mo.output_tokens
-    prefill = ratio[:, None, None] * grid.prefill_chip_s_per_token()
-    ttft_ok = grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None]
-    max_step = 1.0 / mo.min_output_tokens_per_s
-    per_chip = grid.replica_chips[:, None] / grid.batch[None, :]
-    best = np.empty((M, S * Q), dtype=np.intp)
-    feasible = np.empty((M, S * Q), dtype=bool)
-    for m in range(M):
-        step = grid.step_s[m]
-        ok = (step <= max_step[m]) & ttft_ok[m][..., None, None] & grid.fits[m][:, None]
-        total = step * per_chip
-        total += prefill[m][..., None, None]
-        np.putmask(total, ~ok, np.inf)
-        best[m] = np.argmin(total.reshape(S * Q, R * B), axis=1)
-        feasible[m] = ok.reshape(S * Q, R * B).any(axis=1)
-    return best.ravel(), feasible.ravel()
+    return best_per_row(grid_cells(grid.step_s), grid.fits,
+                        ratio[:, None, None] * grid.prefill_chip_s_per_token(),
+                        grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None],
+                        1.0 / mo.min_output_tokens_per_s, grid.replica_chips, grid.batch)
 
 
 def cheapest(grid: Grid) -> pd.DataFrame:

@@ -4,7 +4,8 @@ The fleet and demand arrays compute what :func:`fleets.timeline.fleet_table` and
 :func:`demand.timeline.demand_table` compute, with the same functions and formulas, as plain
 arrays (a sample needs a few hundred numbers; the DataFrames cost more than the physics);
 ``tests/test_sweep_engine.py`` checks them against the originals. The physics is the cost
-core's own entry point, :func:`planner.costcore.evaluate`, so it follows every change to it.
+core's lean entry point, :func:`planner.costcore.api.cheapest_choice`: the same physics and
+the same choice as :func:`planner.costcore.evaluate`, so it follows every change to them.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.costcore import evaluate
+from planner.costcore.api import cheapest_choice
 from planner.costcore.efficiency import EfficiencyTable
 from planner.scenario.horizon import serving_efficiency
 from planner.scenario.schema import Scenario
@@ -34,9 +35,10 @@ class Physics:
 
 def physics(scenario: Scenario, quarters: tuple[str, ...], qlist,
             efficiency: EfficiencyTable, systems_used: np.ndarray | None = None) -> Physics:
-    """The cost core (:func:`planner.costcore.evaluate`, as ``planner run`` calls it) for the
-    demand models on the systems in ``systems_used`` (S,) bool (default: all); the other
-    systems are reported infeasible (a sample leaves them out when it has no chips of them).
+    """The cost core's choice for the demand models on the systems in ``systems_used`` (S,)
+    bool (default: all); the other systems are reported infeasible (a sample leaves them out
+    when it has no chips of them). :func:`planner.costcore.api.cheapest_choice`: the feasible
+    rows of the table ``planner run`` gets from :func:`planner.costcore.evaluate`, to the bit.
 
     Prices do not enter the cost core's choice (it minimises chip-seconds per output token),
     so it runs at $1 per chip-hour and the sample's prices are applied by the plan.
@@ -49,10 +51,9 @@ def physics(scenario: Scenario, quarters: tuple[str, ...], qlist,
     out = Physics(np.zeros(shape, dtype=bool), np.zeros(shape), np.zeros(shape), np.zeros(shape))
     if not systems or not models:
         return out
-    table = evaluate(models, systems, quarters, np.ones((len(systems), Q)),
-                     serving_efficiency(scenario, qlist), efficiency).table
-    sub = (M, len(systems), Q)  # the table's rows are in (model, system, quarter) order
-    out.feasible[:, keep] = table["feasible"].to_numpy(dtype=bool).reshape(sub)
-    for name in ("replica_chips", "output_tokens_per_s_per_chip", "input_tokens_per_s_per_chip"):
-        getattr(out, name)[:, keep] = table[name].to_numpy(dtype=float).reshape(sub)
+    choice = cheapest_choice(models, systems, quarters, serving_efficiency(scenario, qlist),
+                             efficiency)
+    for name in ("feasible", "replica_chips", "output_tokens_per_s_per_chip",
+                 "input_tokens_per_s_per_chip"):
+        getattr(out, name)[:, keep] = getattr(choice, name)
     return out
