@@ -1,6 +1,7 @@
 """Quarters as a small value type: ``Quarter.parse("2026Q3")``, ordering, arithmetic, ranges."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -25,10 +26,9 @@ class Quarter:
         """Parse ``2026Q3`` (case-insensitive); raise ValueError with the expected form."""
         if isinstance(text, Quarter):
             return text
-        match = _QUARTER_RE.match(str(text)) if isinstance(text, (str, int)) else None
-        if not match:
-            raise ValueError(f"'{text}' is not a quarter; write it like 2026Q3")
-        return cls(int(match.group(1)), int(match.group(2)))
+        if isinstance(text, str) and cls is Quarter:
+            return _parse_text(text)  # a scenario parses the same few dozen quarters often
+        return _parse(cls, text)
 
     @property
     def index(self) -> int:
@@ -53,6 +53,19 @@ class Quarter:
 
     def __repr__(self) -> str:
         return f"Quarter('{self}')"
+
+
+def _parse(cls, text: object) -> Quarter:
+    match = _QUARTER_RE.match(str(text)) if isinstance(text, (str, int)) else None
+    if not match:
+        raise ValueError(f"'{text}' is not a quarter; write it like 2026Q3")
+    return cls(int(match.group(1)), int(match.group(2)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Quarter:
+    """``_parse`` of a string, remembered (Quarter is immutable; errors are not cached)."""
+    return _parse(Quarter, text)
 
 
 def quarter_range(start: Quarter, end: Quarter) -> list[Quarter]:

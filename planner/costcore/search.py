@@ -50,15 +50,18 @@ def best_per_row(cells_of: CellsOf, fits: np.ndarray, prefill: np.ndarray, ttft_
     # bisection: lo batches (sorted) known to meet the speed target, hi at most
     lo, hi = np.zeros(m.size, dtype=np.intp), n_fit[m, s, r]
     limit, cells = max_step[m], cells_of(m, s, q, r)
+    step_lo = np.zeros(m.size)  # the step time at batch lo (sorted), once lo > 0
     while (lo < hi).any():
         mid = (lo + hi + 1) // 2  # lo < mid <= hi where open; closed cells test lo, unused
-        ok = cells.step(order[np.maximum(mid, 1) - 1]) <= limit
-        is_open = lo < hi
-        lo, hi = np.where(is_open & ok, mid, lo), np.where(is_open & ~ok, mid - 1, hi)
+        step = cells.step(order[np.maximum(mid, 1) - 1])
+        grow = (lo < hi) & (step <= limit)
+        hi = np.where((lo < hi) & ~grow, mid - 1, hi)
+        lo = np.where(grow, mid, lo)
+        step_lo = np.where(grow, step, step_lo)
 
     keep = np.flatnonzero(lo > 0)
     m, s, q, r, b = m[keep], s[keep], q[keep], r[keep], order[lo[keep] - 1]
-    total = cells_of(m, s, q, r).step(b) * (replica_chips[r] / batch[b]) + prefill[m, s, q]
+    total = step_lo[keep] * (replica_chips[r] / batch[b]) + prefill[m, s, q]
     row = (m * S + s) * Q + q
     best = np.zeros(M * S * Q, dtype=np.intp)
     feasible = np.zeros(M * S * Q, dtype=bool)

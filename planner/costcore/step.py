@@ -49,12 +49,15 @@ class StepTerms:
         """The (model, system, quarter, layout) cells given by equal-length index arrays,
         their step times to be read at any batch (:meth:`Cells.step`)."""
         M, S, R, B = self.mem_bytes.shape
-        return Cells(mem_at=((m * S + s) * R + r) * B, bn_at=r * B,
+        Q = self.inv_bw.shape[1]
+        sq, ms = s * Q + q, m * S + s
+        cell = (ms * Q + q) * R + r
+        return Cells(mem_at=(ms * R + r) * B, bn_at=r * B,
                      mem_bytes=self.mem_bytes.reshape(-1), bn=self.bn.reshape(-1),
-                     batch=self.batch, inv_bw=self.inv_bw[s, q], ft=self.ft[m, s, q],
-                     comm=self.comm[m, s, q, r], overlap=self.overlap[s],
-                     fixed=self.fixed[m, s, q, r], seq=self.seq[m, s, q, r],
-                     accepted=self.accepted[m, s])
+                     batch=self.batch, inv_bw=self.inv_bw.reshape(-1)[sq],
+                     ft=self.ft.reshape(-1)[ms * Q + q], comm=self.comm.reshape(-1)[cell],
+                     overlap=self.overlap[s], fixed=self.fixed.reshape(-1)[cell],
+                     seq=self.seq.reshape(-1)[cell], accepted=self.accepted.reshape(-1)[ms])
 
     def full(self) -> np.ndarray:
         """(M, S, Q, R, B) step times, computed in chunks of (model, systems) so the 5-D
