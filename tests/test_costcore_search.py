@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from planner.costcore import evaluate, evaluate_grid, examples, model_arrays, system_arrays
-from planner.costcore.api import cheapest_choice
+from planner.costcore.api import cheapest_choice, hardware
 from planner.costcore.search import best_per_row, grid_cells
 from planner.costcore.select import _best_per_row
 from planner.scenario.horizon import horizon_quarters, serving_efficiency
@@ -89,7 +89,7 @@ def test_search_on_a_hand_grid_picks_the_last_fast_enough_batch():
 @pytest.mark.parametrize("factor", [0.7, 1.0, 1.25])
 def test_cheapest_choice_equals_the_feasible_rows_of_the_table(default, factor):
     models, systems, quarters, se = default
-    choice = cheapest_choice(models, systems, quarters, se * factor)
+    choice = cheapest_choice(hardware(models, systems), quarters, se * factor)
     table = evaluate(models, systems, quarters, np.ones((len(systems), len(quarters))),
                      se * factor).table
     shape = choice.feasible.shape

@@ -108,6 +108,27 @@ def test_samples_equal_make_plan_of_the_sampled_scenario(default):
         values = sample_values(spec, i)
         result = engine.run(i, values)
         assert result.error is None, result.error
+        assert result.hardware_reused and not result.cost_core_reused  # only efficiency moved
+        data = apply_values(job.scenario, inputs, values, default.scenario.horizon.end)
+        sampled = Loaded(validate_sample(data, True), Located(data), "sample")
+        _compare_with_plan(result, sampled, engine.models)
+
+
+def test_a_sample_that_changes_hardware_equals_make_plan_without_reuse(default):
+    """A sample that changes a system's HBM gets a cost core of its own (no base terms)."""
+    inputs = (Input("hbm", ("systems", "h200-hgx8", "chip", "hbm_gb"), "multiply",
+                    values=(0.5, 2.0)),
+              Input("eff", ("economics", "serving_efficiency"), "multiply", values=(1.1,)))
+    spec = SweepSpec("grid", inputs)
+    job = SweepJob("t", base_data(default), spec, load_efficiency_table())
+    engine = Engine(job)
+    from planner.sweep.sample import sample_values
+
+    for i in range(2):
+        values = sample_values(spec, i)
+        result = engine.run(i, values)
+        assert result.error is None, result.error
+        assert not result.hardware_reused and not result.cost_core_reused
         data = apply_values(job.scenario, inputs, values, default.scenario.horizon.end)
         sampled = Loaded(validate_sample(data, True), Located(data), "sample")
         _compare_with_plan(result, sampled, engine.models)

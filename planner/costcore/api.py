@@ -68,10 +68,8 @@ def mtp_tokens(models: Mapping[str, Model], systems: Mapping[str, System]
     return draft, accepted
 
 
-def _grid_inputs(models: Mapping[str, Model], systems: Mapping[str, System],
-                 quarters: Sequence[QuarterLike], serving_efficiency,
-                 efficiency_table: Optional[EfficiencyTable]) -> tuple[list, np.ndarray, dict]:
-    """The quarter names, the serving efficiency (Q,) and the arrays and options of the grid."""
+def _quarters(quarters: Sequence[QuarterLike], serving_efficiency) -> tuple[list, np.ndarray]:
+    """The quarter names and the serving efficiency (Q,) of each."""
     qnames = [str(Quarter.parse(q)) for q in quarters]
     if serving_efficiency is None:
         se = np.ones(len(qnames))
@@ -80,13 +78,21 @@ def _grid_inputs(models: Mapping[str, Model], systems: Mapping[str, System],
         se = np.array([by_name[q] for q in qnames])
     else:
         se = np.asarray(serving_efficiency, dtype=np.float64)
+    return qnames, se
+
+
+def hardware(models: Mapping[str, Model], systems: Mapping[str, System],
+             efficiency_table: Optional[EfficiencyTable] = None,
+             replica_chips: Sequence[float] = physics.DEFAULT_REPLICA_CHIPS,
+             batch: Sequence[float] = physics.DEFAULT_BATCH) -> dict:
+    """:func:`~planner.costcore.physics.hardware_terms` of schema objects: the part of the
+    cost core that no quarter changes, computed once for many serving efficiencies."""
     draft, accepted = mtp_tokens(models, systems)
-    arrays = dict(models=model_arrays(models), systems=system_arrays(systems, efficiency_table),
-                  draft_tokens=draft, accepted_tokens=accepted,
-                  prefill_attention_width=[m.prefill_attention_width
-                                           or model_shape(m).attention_width
-                                           for m in models.values()])
-    return qnames, se, arrays
+    return physics.hardware_terms(
+        model_arrays(models), system_arrays(systems, efficiency_table), replica_chips, batch,
+        draft_tokens=draft, accepted_tokens=accepted,
+        prefill_attention_width=[m.prefill_attention_width or model_shape(m).attention_width
+                                 for m in models.values()])
 
 
 def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
@@ -100,11 +106,9 @@ def evaluate(models: Mapping[str, Model], systems: Mapping[str, System],
     DataFrame indexed by system name with quarter columns. ``serving_efficiency``: (Q,) array,
     a {quarter: factor} mapping, or None (1.0). ``efficiency_table``: default the shipped one.
     """
-    qnames, se, arrays = _grid_inputs(models, systems, quarters, serving_efficiency,
-                                      efficiency_table)
-    grid = physics.evaluate_grid(
-        quarters=qnames, usd_per_chip_hour=_cost_matrix(usd_per_chip_hour, list(systems), qnames),
-        serving_efficiency=se, replica_chips=replica_chips, batch=batch, **arrays)
+    qnames, se = _quarters(quarters, serving_efficiency)
+    grid = physics.grid_of(hardware(models, systems, efficiency_table, replica_chips, batch),
+                           qnames, _cost_matrix(usd_per_chip_hour, list(systems), qnames), se)
     return CostTable(table=select.cheapest(grid), grid=grid)
 
 
@@ -119,18 +123,15 @@ class Choice:
     input_tokens_per_s_per_chip: np.ndarray
 
 
-def cheapest_choice(models: Mapping[str, Model], systems: Mapping[str, System],
-                    quarters: Sequence[QuarterLike], serving_efficiency=None,
-                    efficiency_table: Optional[EfficiencyTable] = None) -> Choice:
+def cheapest_choice(hw: dict, quarters: Sequence[QuarterLike], serving_efficiency=None
+                    ) -> Choice:
     """The feasible rows of ``evaluate(...).table`` (the same physics, the same choice, the
-    same floats) without the 5-D grid or the table: the decode step is computed only for the
-    cells the batch search (:mod:`planner.costcore.search`) visits. The entry point of a
-    sweep sample, which needs no reasons, no frontier and no prices."""
-    qnames, se, arrays = _grid_inputs(models, systems, quarters, serving_efficiency,
-                                      efficiency_table)
-    S, Q = len(systems), len(qnames)
-    terms, f = physics.decode_terms(quarters=qnames, usd_per_chip_hour=np.ones((S, Q)),
-                                    serving_efficiency=se, **arrays)
+    same floats) for the :func:`hardware` ``hw`` without the 5-D grid or the table: the
+    decode step is computed only for the cells the batch search
+    (:mod:`planner.costcore.search`) visits. The entry point of a sweep sample, which needs
+    no reasons, no frontier and no prices."""
+    qnames, se = _quarters(quarters, serving_efficiency)
+    terms, f = physics.decode_terms(hw, qnames, np.ones((len(hw["systems"]), len(qnames))), se)
     mo, n, bt = f["models"], f["layouts"].replica_chips, f["batch"]
     pr = f["prefill_option"]
     input_cs = np.take_along_axis(f["input_chip_s_per_token"], pr[..., None], axis=-1)[..., 0]

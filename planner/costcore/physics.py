@@ -101,9 +101,11 @@ from planner.costcore.arrays import ModelArrays, SystemArrays
 from planner.costcore.grid import Grid
 from planner.costcore.layouts import MAX_REPLICA_CHIPS, layout_options, valid_layouts
 from planner.costcore.step import StepTerms
-from planner.costcore.terms import check_inputs, coverage, model_terms, per_model, remote_domains
+from planner.costcore.terms import (check_batch, check_inputs, coverage, model_terms, per_model,
+                                    remote_domains)
 
-__all__ = ["Grid", "evaluate_grid", "decode_terms", "MAX_REPLICA_CHIPS"]
+__all__ = ["Grid", "evaluate_grid", "grid_of", "hardware_terms", "decode_terms",
+           "MAX_REPLICA_CHIPS"]
 
 DEFAULT_REPLICA_CHIPS = (1, 2, 4, 8, 16, 32, 64, 72, 128, 144, 256, 288, 512, 576, 1024, 1152)
 DEFAULT_BATCH = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768,
@@ -121,29 +123,33 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
 
     ``usd_per_chip_hour`` is (S, Q), ``serving_efficiency`` (Q,); the layouts are
     :func:`~planner.costcore.layouts.layout_options` of ``replica_chips``; ``options`` as
-    :func:`decode_terms`. The step times are :meth:`StepTerms.full` of its terms.
+    :func:`hardware_terms`. The step times are :meth:`StepTerms.full` of the terms.
     """
-    terms, fields = decode_terms(models, systems, quarters, usd_per_chip_hour,
-                                 serving_efficiency, replica_chips, batch, **options)
+    return grid_of(hardware_terms(models, systems, replica_chips, batch, **options), quarters,
+                   usd_per_chip_hour, serving_efficiency)
+
+
+def grid_of(hw: dict, quarters: Sequence[str], usd_per_chip_hour, serving_efficiency) -> Grid:
+    """The :class:`Grid` of :func:`hardware_terms` ``hw`` over the quarters."""
+    terms, fields = decode_terms(hw, quarters, usd_per_chip_hour, serving_efficiency)
     return Grid(**fields, step_s=terms.full())
 
 
-def decode_terms(models: ModelArrays, systems: SystemArrays, quarters: Sequence[str],
-                 usd_per_chip_hour, serving_efficiency,
-                 replica_chips: Sequence[float] = DEFAULT_REPLICA_CHIPS,
-                 batch: Sequence[float] = DEFAULT_BATCH, *,
-                 sequence_overhead_s=None, draft_tokens=None, accepted_tokens=None,
-                 prefill_attention_width=None) -> tuple[StepTerms, dict]:
-    """The operands of the decode step (:class:`~planner.costcore.step.StepTerms`) and every
-    other field of the :class:`Grid` (prefill, memory fit, layouts), without the 5-D step.
+def hardware_terms(models: ModelArrays, systems: SystemArrays,
+                   replica_chips: Sequence[float] = DEFAULT_REPLICA_CHIPS,
+                   batch: Sequence[float] = DEFAULT_BATCH, *,
+                   sequence_overhead_s=None, draft_tokens=None, accepted_tokens=None,
+                   prefill_attention_width=None) -> dict:
+    """Everything of the grid that the quarter (its serving efficiency) does not change:
+    layouts, bytes stored and read, memory fit, communication bytes, FLOPs; the input of
+    :func:`decode_terms`, which a caller evaluating many efficiencies computes once.
 
     Options (module docs): ``sequence_overhead_s`` (S,) (default ``systems.sequence_overhead_s``);
     ``draft_tokens`` and ``accepted_tokens`` (M,) or (M, S) for MTP speculative decoding
     (default 0 and 1); ``prefill_attention_width`` (M,) (default ``attention_width``).
     """
-    quarters = tuple(str(q) for q in quarters)
-    M, S, Q = len(models), len(systems), len(quarters)
-    usd, se, Bt = check_inputs(S, Q, usd_per_chip_hour, serving_efficiency, batch)
+    M, S = len(models), len(systems)
+    Bt = check_batch(batch)
     lay = layout_options(replica_chips)
     width_pf = (models.attention_width if prefill_attention_width is None else
                 per_model(prefill_attention_width, M, 0.0, "prefill_attention_width"))
@@ -185,6 +191,47 @@ def decode_terms(models: ModelArrays, systems: SystemArrays, quarters: Sequence[
                 + np.where(moe, 0.0, inside[None]))
     n_lat_out = np.where(moe, 2 * L * spans[None], (P[None] - 1))
 
+    # ---- (M, S) FLOP time per token at peak, prefill communication (M, S, 1, R)
+    pk_w = sy.peak_flops_per_s[:, models.flops_precision].T  # (M, S)
+    pk_a = sy.peak_flops_per_s[:, np.minimum(models.flops_precision, 1)].T
+    wt = mt["weight_flops"][:, None] / pk_w
+    comm_pf = pf.prefill_comm_s_per_token(up_bytes, out_bytes, sy.scaleup_bytes_per_s,
+                                          sy.scaleout_bytes_per_s)[:, :, None]
+    cov_x = coverage(mt["kfrac"], mt["uncached"])
+    usable = (1 - HBM_RESERVE_FRACTION) * sy.hbm_bytes[None, :, None]
+    fits_prompt = valid[None] & (store + ms(mt["kv_prompt"]) * kv_share[:, None] <= usable)
+
+    # ---- (M, S, R, B) memory fit and bytes read per step
+    kv_b = kv_share[:, :, None] * Bt  # (M, R, B) KV chips-share of B sequences
+    kv_full = (mt["kv_fit"][:, None, None] * kv_b)[:, None]  # (M, 1, R, B)
+    fits = valid[None, :, :, None] & (store[..., None] + kv_full <= usable[..., None])
+    cov_b = coverage(mt["kfrac"][:, None, None], Bt * verify[..., None])  # (M, S, B)
+    mem_bytes = (read_dense[..., None]
+                 + (mt["expert_bytes"][:, None, None] * cov_b)[:, :, None, :] / N[:, None]
+                 + (mt["kv_dec"][:, None, None] * kv_b)[:, None])
+    g_dp = np.where(mt["moe"][:, None], g[None, :], 1.0)  # (M, R)
+    return dict(models=models, systems=systems, layouts=lay, batch=Bt, mt=mt, verify=verify,
+                draft=draft, accepted=accepted, seq_ovh=seq_ovh, valid=valid, store=store,
+                kv_share=kv_share, read_dense=read_dense, up_bytes=up_bytes,
+                out_bytes=out_bytes, n_lat_up=n_lat_up, n_lat_out=n_lat_out, pk_a=pk_a, wt=wt,
+                comm_pf=comm_pf, cov_x=cov_x, fits_prompt=fits_prompt, fits=fits,
+                mem_bytes=mem_bytes, g_dp=g_dp)
+
+
+def decode_terms(hw: dict, quarters: Sequence[str], usd_per_chip_hour, serving_efficiency
+                 ) -> tuple[StepTerms, dict]:
+    """The operands of the decode step (:class:`~planner.costcore.step.StepTerms`) and every
+    other field of the :class:`Grid` (prefill, memory fit, layouts), without the 5-D step,
+    from :func:`hardware_terms` and the quarters' prices and serving efficiencies."""
+    models, sy, lay, Bt, mt = hw["models"], hw["systems"], hw["layouts"], hw["batch"], hw["mt"]
+    quarters = tuple(str(q) for q in quarters)
+    M, S, Q = len(models), len(sy), len(quarters)
+    usd, se = check_inputs(S, Q, usd_per_chip_hour, serving_efficiency)
+    N = lay.replica_chips
+
+    def ms(x):  # (M,) -> (M,1,1)
+        return x[:, None, None]
+
     # ---- quarter terms (S, Q) -> broadcast shapes
     def eff(x):
         return np.minimum(x[:, None] * se[None, :], 1.0)
@@ -198,52 +245,38 @@ def decode_terms(models: ModelArrays, systems: SystemArrays, quarters: Sequence[
     inv_bw = 1.0 / (sy.hbm_bytes_per_s[:, None] * me)  # (S, Q)
 
     # ---- (M, S, Q) FLOP time per token
-    pk_w = sy.peak_flops_per_s[:, models.flops_precision].T  # (M, S)
-    pk_a = sy.peak_flops_per_s[:, np.minimum(models.flops_precision, 1)].T
-    wt = mt["weight_flops"][:, None] / pk_w
+    wt, pk_a = hw["wt"], hw["pk_a"]
     ft_dec = (wt + mt["attn_flops_dec"][:, None] / pk_a)[:, :, None] / ce[None]
     ft_pf = (wt + mt["attn_flops_pf"][:, None] / pk_a)[:, :, None] / pce[None]
 
     # ---- (M, S, Q, R) communication, fixed times, prefill
-    comm_dec = up_bytes[:, :, None] / bw_up + out_bytes[:, :, None] / bw_out
-    fixed = ((ms(models.layers) * ovh[None])[..., None] + n_lat_up[:, :, None] * lat
-             + n_lat_out[:, :, None] * lat_out)
-    comm_pf = pf.prefill_comm_s_per_token(up_bytes, out_bytes, sy.scaleup_bytes_per_s,
-                                          sy.scaleout_bytes_per_s)[:, :, None]
+    comm_dec = hw["up_bytes"][:, :, None] / bw_up + hw["out_bytes"][:, :, None] / bw_out
+    fixed = ((ms(models.layers) * ovh[None])[..., None] + hw["n_lat_up"][:, :, None] * lat
+             + hw["n_lat_out"][:, :, None] * lat_out)
     X = mt["uncached"][:, None, None, None]
-    pf_tok = np.maximum(ft_pf[..., None], comm_pf)
+    pf_tok = np.maximum(ft_pf[..., None], hw["comm_pf"])
     input_cs = (X / models.input_tokens[:, None, None, None]) * pf_tok
-    cov_x = coverage(mt["kfrac"], mt["uncached"])
-    ttft_read = ((read_dense + ms(mt["expert_bytes"] * cov_x) / N)[:, :, None]
+    ttft_read = ((hw["read_dense"] + ms(mt["expert_bytes"] * hw["cov_x"]) / N)[:, :, None]
                  * inv_bw[None, :, :, None])
     ttft = np.maximum(X * pf_tok / N, ttft_read) + fixed
-    usable = (1 - HBM_RESERVE_FRACTION) * sy.hbm_bytes[None, :, None]
-    fits_prompt = valid[None] & (store + ms(mt["kv_prompt"]) * kv_share[:, None] <= usable)
-    prefill_option = pf.choose_prefill(input_cs, ttft, fits_prompt, models.max_ttft_s)
-
-    # ---- (M, S, R, B) memory fit and bytes read per step
-    kv_b = kv_share[:, :, None] * Bt  # (M, R, B) KV chips-share of B sequences
-    kv_full = (mt["kv_fit"][:, None, None] * kv_b)[:, None]  # (M, 1, R, B)
-    fits = valid[None, :, :, None] & (store[..., None] + kv_full <= usable[..., None])
-    cov_b = coverage(mt["kfrac"][:, None, None], Bt * verify[..., None])  # (M, S, B)
-    mem_bytes = (read_dense[..., None]
-                 + (mt["expert_bytes"][:, None, None] * cov_b)[:, :, None, :] / N[:, None]
-                 + (mt["kv_dec"][:, None, None] * kv_b)[:, None])
+    prefill_option = pf.choose_prefill(input_cs, ttft, hw["fits_prompt"], models.max_ttft_s)
 
     # ---- decode step terms (M, S, Q, R)
-    fixed_dec = fixed + (draft[:, :, None] * ovh[None])[..., None]  # + d draft-head passes
+    verify = hw["verify"]
+    fixed_dec = fixed + (hw["draft"][:, :, None] * ovh[None])[..., None]  # + d draft passes
     comm_ver = comm_dec * verify[:, :, None, None]
-    g_dp = np.where(mt["moe"][:, None], g[None, :], 1.0)  # (M, R)
-    seq_step = (seq_ovh[:, None] / se[None, :])[None, :, :, None] / g_dp[:, None, None, :]
+    seq_step = ((hw["seq_ovh"][:, None] / se[None, :])[None, :, :, None]
+                / hw["g_dp"][:, None, None, :])
     ft_ver = ft_dec * verify[:, :, None]  # (M, S, Q)
 
-    terms = StepTerms(mem_bytes=mem_bytes, inv_bw=inv_bw, ft=ft_ver,
+    terms = StepTerms(mem_bytes=hw["mem_bytes"], inv_bw=inv_bw, ft=ft_ver,
                       bn=Bt[None, :] / N[:, None], comm=comm_ver, overlap=sy.overlap > 0,
                       fixed=fixed_dec, seq=np.broadcast_to(seq_step, comm_ver.shape),
-                      batch=Bt, accepted=accepted)
-    fields = dict(models=models, systems=systems, quarters=quarters, layouts=lay, batch=Bt,
-                  usd_per_chip_hour=usd, serving_efficiency=se, valid_replica=valid, fits=fits,
-                  weight_bytes_per_chip=np.broadcast_to(store, (M, S, len(lay))),
-                  kv_chips_per_sequence=kv_share, input_chip_s_per_token=input_cs, ttft_s=ttft,
-                  prefill_option=prefill_option)
+                      batch=Bt, accepted=hw["accepted"])
+    fields = dict(models=models, systems=sy, quarters=quarters, layouts=lay, batch=Bt,
+                  usd_per_chip_hour=usd, serving_efficiency=se, valid_replica=hw["valid"],
+                  fits=hw["fits"], weight_bytes_per_chip=np.broadcast_to(hw["store"],
+                                                                         (M, S, len(lay))),
+                  kv_chips_per_sequence=hw["kv_share"], input_chip_s_per_token=input_cs,
+                  ttft_s=ttft, prefill_option=prefill_option)
     return terms, fields

@@ -54,9 +54,9 @@ def per_model(x, M: int, default: float, name: str, S: int | None = None) -> np.
     return out
 
 
-def check_inputs(S, Q, usd_per_chip_hour, serving_efficiency, batch):
-    """The price, serving-efficiency and batch inputs as float arrays; ValueError when their
-    shapes do not fit (S, Q) or a value is not positive and finite."""
+def check_inputs(S, Q, usd_per_chip_hour, serving_efficiency):
+    """The price and serving-efficiency inputs as float arrays; ValueError when their shapes
+    do not fit (S, Q) or a value is not positive and finite."""
     usd = np.array(usd_per_chip_hour, dtype=np.float64)
     se = np.array(serving_efficiency, dtype=np.float64)
     if usd.shape != (S, Q) or se.shape != (Q,):
@@ -65,7 +65,12 @@ def check_inputs(S, Q, usd_per_chip_hour, serving_efficiency, batch):
     for name, arr in (("usd_per_chip_hour", usd), ("serving_efficiency", se)):
         if not (np.all(np.isfinite(arr)) and np.all(arr > 0)):
             raise ValueError(f"{name}: every value must be positive and finite")
+    return usd, se
+
+
+def check_batch(batch) -> np.ndarray:
+    """The batch sizes as a float array; ValueError unless 1-D and all > 0."""
     Bt = np.array(batch, dtype=np.float64)
     if Bt.ndim != 1 or np.any(Bt <= 0):
         raise ValueError("batch must be a 1-D sequence of values > 0")
-    return usd, se, Bt
+    return Bt

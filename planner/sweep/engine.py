@@ -1,21 +1,21 @@
 """One sample, end to end: values -> scenario -> fleet, demand, cost core -> LP -> key outputs.
 
 An :class:`Engine` holds what every sample of a job shares, built once per process: the base
-scenario, the sorted key layout of the LP, the efficiency table, the cost core's result for the
-base physics and a cache of built LPs. Per sample it re-runs only what the sample's values can
-change:
+scenario, the sorted key layout of the LP, the efficiency table, and the cost core's result
+and its quarter-independent terms for the base. Per sample it re-runs only what the sample's
+values can change:
 
 * the cost core when the sample changes a demand model, a system's hardware or the serving
   efficiency (compared with the base: untouched parts of a sample are the base's own objects);
-  otherwise the base result is used (prices do not enter the cost core's choice);
+  otherwise the base result is used (prices do not enter the cost core's choice). When only
+  the serving efficiency moved (and the same systems have chips), the base's
+  quarter-independent terms (:func:`planner.costcore.api.hardware`) are re-used and only the
+  quarter terms and the batch search run (:func:`planner.costcore.api.cheapest_choice`);
 * the LP is built and solved afresh (building it takes under a millisecond on the default;
-  see :mod:`.lp`).
+  see :mod:`.lp`), without presolve (``SolveOptions.presolve``).
 
-When the cost core must run, it runs per sample on the demand models and the systems that
-have chips, not on a stack of samples: stacking 20 samples as extra
-quarters of one grid was measured 2.4x slower per sample than 20 separate grids (the stacked
-5-D temporaries fall out of cache), and per-sample evaluation keeps a sample's numbers
-independent of which samples share its chunk.
+Each sample's cost core runs on its own (a sample's numbers do not depend on which samples
+share a process or a chunk), on the demand models and the systems that have chips.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from planner.sweep.apply import SampleError, apply_values, validate_sample
 from planner.sweep.econ import SampleEconomics, sample_economics
 from planner.sweep.lp import Layout, PowerRows, Solved, indexed_problem
 from planner.sweep.spec import SweepSpec
-from planner.sweep.tables import physics
+from planner.sweep.tables import hardware_of, physics
 from solver import SolveOptions, solve_indexed_lp
 
 # System fields that only set the price of a chip-hour, not what a chip can do.
@@ -62,7 +62,8 @@ class SampleResult:
     economics: SampleEconomics | None = None
     error: str | None = None
     timings: dict = field(default_factory=dict)
-    cost_core_reused: bool = False
+    cost_core_reused: bool = False  # the base's cost-core result
+    hardware_reused: bool = False  # the base's quarter-independent cost-core terms
 
 
 class Engine:
@@ -84,6 +85,8 @@ class Engine:
         self.layout = Layout.of(self.models, self.systems, self.quarters)
         self.efficiency = job.efficiency
         self.base_physics = physics(base, self.quarters, self.qlist, self.efficiency)
+        self.base_used = (fleet_arrays(base, self.qidx).available_chips > 0).any(axis=1)
+        self.base_hardware = hardware_of(base, self.efficiency, self.base_used)
         # no presolve: a sample's LP is small (SolveOptions.presolve) and a sweep reads primal
         # values only
         self.solve_options = SolveOptions(solver=job.backend, time_limit_s=job.time_limit_s,
@@ -117,10 +120,16 @@ class Engine:
         demand, elasticity = _at_list_prices(demand_arrays(scenario, self.qidx), scenario)
         lap("apply_s")
 
-        result.cost_core_reused = self._same_physics(data)
-        phys = (self.base_physics if result.cost_core_reused
-                else physics(scenario, self.quarters, self.qlist, self.efficiency,
-                             systems_used=(fleet.available_chips > 0).any(axis=1)))
+        same_hardware = self._same_hardware(data)
+        result.cost_core_reused = same_hardware and self._same_efficiency(data)
+        used = (fleet.available_chips > 0).any(axis=1)
+        if result.cost_core_reused:
+            phys = self.base_physics
+        else:  # the base's quarter-independent terms when only the serving efficiency moved
+            result.hardware_reused = same_hardware and np.array_equal(used, self.base_used)
+            phys = physics(scenario, self.quarters, self.qlist, self.efficiency,
+                           systems_used=used,
+                           hw=self.base_hardware if result.hardware_reused else None)
         lap("cost_core_s")
 
         M, S, Q = len(self.models), len(self.systems), len(self.quarters)
@@ -157,11 +166,15 @@ class Engine:
             return None
         return PowerRows.of(power_caps(scenario, self.qlist), sites, self.quarters)
 
-    def _same_physics(self, data: dict) -> bool:
-        """True when nothing the cost core reads differs from the base scenario."""
+    def _same_efficiency(self, data: dict) -> bool:
+        """True when the sample has the base scenario's serving-efficiency curve."""
+        return (data["economics"]["serving_efficiency"]
+                == self.base_data["economics"]["serving_efficiency"])
+
+    def _same_hardware(self, data: dict) -> bool:
+        """True when the sample's models and the physics of its systems are the base's (the
+        cost core's quarter-independent part is then the base's)."""
         base = self.base_data
-        if data["economics"]["serving_efficiency"] != base["economics"]["serving_efficiency"]:
-            return False
         for key in self.models:
             if data["models"][key] is not base["models"][key] \
                     and data["models"][key] != base["models"][key]:
