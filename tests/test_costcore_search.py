@@ -86,6 +86,20 @@ def test_search_on_a_hand_grid_picks_the_last_fast_enough_batch():
     assert feasible.tolist() == [False] and best.tolist() == [0]
 
 
+def test_search_settles_ties_as_a_full_scan_does():
+    """Two layouts, step proportional to the batch (no fixed time): every batch of a layout
+    costs the same, and both layouts cost the same; a full scan picks the first layout's
+    first batch, and so does the search."""
+    batch = np.array([1.0, 2.0, 4.0, 8.0])
+    step = np.broadcast_to(batch / 16, (1, 1, 1, 2, 4)).copy()  # N = 1 and N = 2: N x step / B
+    step[..., 1, :] /= 2  # the second layout: twice the chips, half the step
+    grid_like = grid_cells(step)
+    args = (np.ones((1, 1, 2, 4), bool), np.zeros((1, 1, 1)), np.ones((1, 1, 1), bool),
+            np.array([1.0]), np.array([1.0, 2.0]), batch)
+    best, feasible = best_per_row(grid_like, *args)
+    assert feasible.tolist() == [True] and best.tolist() == [0]
+
+
 @pytest.mark.parametrize("factor", [0.7, 1.0, 1.25])
 def test_cheapest_choice_equals_the_feasible_rows_of_the_table(default, factor):
     models, systems, quarters, se = default

@@ -13,9 +13,10 @@ search exact:
   a constant plus a part that grows at most linearly), so that last batch is the layout's
   cheapest.
 
-The layouts whose cheapest lies within 1e-9 of the row's best (the floats of N x step / B
-can differ from the exact law by a few units in the last place) are then scanned over every
-batch with the same floats as the full grid, which settles ties exactly as a full scan does.
+The layouts whose cheapest lies within 1e-9 of the row's best compete (the floats of
+N x step / B can differ from the exact law by a few units in the last place); one whose next
+smaller batch also costs within 1e-9 of it is scanned over every batch with the full grid's
+floats, so ties are settled exactly as a full scan settles them (the first in (r, b) order).
 ``cells_of(m, s, q, r)`` returns an object whose ``step(b)`` gives the step times of those
 cells at batch index ``b`` (one per cell, or a (1, k) row for every cell): read from an
 evaluated grid (:func:`grid_cells`) or computed (:meth:`StepTerms.cells`).
@@ -60,25 +61,36 @@ def best_per_row(cells_of: CellsOf, fits: np.ndarray, prefill: np.ndarray, ttft_
         step_lo = np.where(grow, step, step_lo)
 
     keep = np.flatnonzero(lo > 0)
-    m, s, q, r, b = m[keep], s[keep], q[keep], r[keep], order[lo[keep] - 1]
-    total = step_lo[keep] * (replica_chips[r] / batch[b]) + prefill[m, s, q]
+    m, s, q, r, pos = m[keep], s[keep], q[keep], r[keep], lo[keep] - 1
+    b_best = order[pos]
+    value = step_lo[keep] * (replica_chips[r] / batch[b_best]) + prefill[m, s, q]
     row = (m * S + s) * Q + q
     best = np.zeros(M * S * Q, dtype=np.intp)
     feasible = np.zeros(M * S * Q, dtype=bool)
     if not row.size:
         return best, feasible
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])  # rows are contiguous (C order)
-    row_best = np.minimum.reduceat(total, starts)
-    near = total <= np.repeat(row_best, np.diff(np.r_[starts, row.size])) * (1 + _NEAR)
-    m, s, q, r, row = m[near], s[near], q[near], r[near], row[near]
+    row_best = np.minimum.reduceat(value, starts)
+    near = np.flatnonzero(value <= np.repeat(row_best, np.diff(np.r_[starts, row.size]))
+                          * (1 + _NEAR))
+    m, s, q, r, pos, row = m[near], s[near], q[near], r[near], pos[near], row[near]
+    b_best, value = b_best[near], value[near]
 
-    # the near layouts over every batch, as the full scan computes them
-    step = cells_of(m, s, q, r).step(np.arange(B)[None, :])
-    ok = (step <= max_step[m][:, None]) & fits[m, s, r]
-    scan = step * (replica_chips[r][:, None] / batch[None, :]) + prefill[m, s, q][:, None]
-    scan[~ok] = np.inf
-    b_best = np.argmin(scan, axis=1)
-    value = scan[np.arange(row.size), b_best]
+    # a near layout whose next smaller batch costs within 1e-9 of its best may hold a float
+    # tie (the costs fall with the batch): it is scanned over every batch as a full scan is
+    prev = np.flatnonzero(pos > 0)
+    b_prev = order[pos[prev] - 1]
+    cost_prev = (cells_of(m[prev], s[prev], q[prev], r[prev]).step(b_prev)
+                 * (replica_chips[r[prev]] / batch[b_prev]) + prefill[m[prev], s[prev], q[prev]])
+    tied = prev[cost_prev <= value[prev] * (1 + _NEAR)]
+    if tied.size:
+        mt, st, qt, rt = m[tied], s[tied], q[tied], r[tied]
+        step = cells_of(mt, st, qt, rt).step(np.arange(B)[None, :])
+        ok = (step <= max_step[mt][:, None]) & fits[mt, st, rt]
+        scan = step * (replica_chips[rt][:, None] / batch[None, :]) + prefill[mt, st, qt][:, None]
+        scan[~ok] = np.inf
+        b_best[tied] = np.argmin(scan, axis=1)
+        value[tied] = scan[np.arange(tied.size), b_best[tied]]
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
     lowest = np.repeat(np.minimum.reduceat(value, starts), np.diff(np.r_[starts, row.size]))
     winners = np.flatnonzero(value == lowest)
