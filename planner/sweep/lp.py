@@ -10,6 +10,7 @@ before, so the sweep stays reproducible whatever the workers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,7 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
         src = np.flatnonzero((q < Q - 1) & (demand[m * Q + q] > 0))  # as the solver links
         links = {"mig_from": src.astype(np.int64), "mig_to": position[option_ids[src] + 1]}
     return IndexedProblem(
-        option_keys=_LazyKeys(layout, option_ids),
+        option_keys=_Lazy(partial(_option_keys, layout, option_ids), len(option_ids)),
         tput_m_per_chip_hour=tput, usd_per_chip_hour=usd, replica_chips=replica_chips,
         kw_per_chip=kw, option_cap=layout.cap_row[s * Q + q], option_dem=layout.dem_row[m * Q + q],
         option_pow=(power.row[s, q] if power is not None
@@ -97,7 +98,7 @@ def indexed_problem(layout: Layout, option_ids: np.ndarray, tput: np.ndarray, us
         demand_keys=layout.demand_keys, demand_m_per_hour=demand[layout.dem_order],
         value_usd_per_m=value[layout.dem_order], penalty_usd_per_m=penalty[layout.dem_order],
         min_served_fraction=min_served[layout.dem_order],
-        power_keys=power.keys if power is not None else pd.DataFrame({"site": [], "quarter": []}),
+        power_keys=power.keys if power is not None else _NO_POWER,
         power_mw=power.mw if power is not None else np.zeros(0),
         migration_usd_per_chip_hour=migration_usd_per_chip_hour,
         demand_steps=_steps(layout, steps), **links)
@@ -108,15 +109,20 @@ def _steps(layout: Layout, steps: tuple | None) -> DemandSteps | None:
     if steps is None or not steps[0].any():
         return None
     rows, quantity, value = steps
-    Q, n = len(layout.quarters), quantity.shape[1]
+    n = quantity.shape[1]
     ids = np.flatnonzero(rows)
     order = np.argsort(layout.dem_row[ids], kind="stable")
     ids = ids[order]
-    keys = pd.DataFrame({"model": np.repeat(np.array(layout.models, dtype=object)[ids // Q], n),
+    return DemandSteps(_Lazy(partial(_step_keys, layout, ids, n), len(ids) * n),
+                       np.repeat(layout.dem_row[ids], n), quantity[order].ravel(),
+                       value[order].ravel())
+
+
+def _step_keys(layout: Layout, ids: np.ndarray, n: int) -> pd.DataFrame:
+    Q = len(layout.quarters)
+    return pd.DataFrame({"model": np.repeat(np.array(layout.models, dtype=object)[ids // Q], n),
                          "quarter": np.repeat(np.array(layout.quarters, dtype=object)[ids % Q], n),
                          "step": np.tile(np.arange(n), len(ids))})
-    return DemandSteps(keys, np.repeat(layout.dem_row[ids], n), quantity[order].ravel(),
-                       value[order].ravel())
 
 
 @dataclass(frozen=True)
@@ -140,22 +146,33 @@ class PowerRows:
         return cls(caps[["site", "quarter"]], caps["mw"].to_numpy(dtype=float), row)
 
 
-class _LazyKeys:
-    """Option keys as a DataFrame only if something asks (the LP build and solve do not)."""
+_NO_POWER = pd.DataFrame({"site": [], "quarter": []})  # the power keys without caps
 
-    def __init__(self, layout: Layout, option_ids: np.ndarray):
-        self._layout, self._ids = layout, option_ids
+
+def _option_keys(layout: Layout, ids: np.ndarray) -> pd.DataFrame:
+    S, Q = len(layout.systems), len(layout.quarters)
+    return pd.DataFrame({"model": np.array(layout.models, dtype=object)[ids // (S * Q)],
+                         "system": np.array(layout.systems, dtype=object)[ids // Q % S],
+                         "quarter": np.array(layout.quarters, dtype=object)[ids % Q],
+                         "site": SITE})
+
+
+class _Lazy:
+    """Key columns as a DataFrame only if something asks (the LP build and solve do not)."""
+
+    def __init__(self, make, rows: int):
+        self._make, self._rows, self._frame = make, rows, None
 
     def frame(self) -> pd.DataFrame:
-        lay, ids = self._layout, self._ids
-        S, Q = len(lay.systems), len(lay.quarters)
-        return pd.DataFrame({"model": np.array(lay.models, dtype=object)[ids // (S * Q)],
-                             "system": np.array(lay.systems, dtype=object)[ids // Q % S],
-                             "quarter": np.array(lay.quarters, dtype=object)[ids % Q],
-                             "site": SITE})
+        if self._frame is None:
+            self._frame = self._make()
+        return self._frame
 
     def __getattr__(self, name):
         return getattr(self.frame(), name)
 
+    def __getitem__(self, key):
+        return self.frame()[key]
+
     def __len__(self) -> int:
-        return len(self._ids)
+        return self._rows
