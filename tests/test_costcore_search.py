@@ -112,3 +112,15 @@ def test_cheapest_choice_equals_the_feasible_rows_of_the_table(default, factor):
     for name in ("replica_chips", "output_tokens_per_s_per_chip", "input_tokens_per_s_per_chip"):
         expected = np.where(feasible, table[name].to_numpy(dtype=float).reshape(shape), 0.0)
         assert np.array_equal(getattr(choice, name), expected), name
+
+
+def test_cheapest_choice_searches_only_the_wanted_rows(default):
+    models, systems, quarters, se = default
+    hw = hardware(models, systems)
+    full = cheapest_choice(hw, quarters, se)
+    wanted = np.zeros((len(systems), len(quarters)), dtype=bool)
+    wanted[::2, 1::3] = True
+    part = cheapest_choice(hw, quarters, se, wanted)
+    assert np.array_equal(part.feasible, full.feasible & wanted[None])
+    for name in ("replica_chips", "output_tokens_per_s_per_chip", "input_tokens_per_s_per_chip"):
+        assert np.array_equal(getattr(part, name), np.where(wanted[None], getattr(full, name), 0))

@@ -123,13 +123,15 @@ class Choice:
     input_tokens_per_s_per_chip: np.ndarray
 
 
-def cheapest_choice(hw: dict, quarters: Sequence[QuarterLike], serving_efficiency=None
-                    ) -> Choice:
+def cheapest_choice(hw: dict, quarters: Sequence[QuarterLike], serving_efficiency=None,
+                    wanted: np.ndarray | None = None) -> Choice:
     """The feasible rows of ``evaluate(...).table`` (the same physics, the same choice, the
     same floats) for the :func:`hardware` ``hw`` without the 5-D grid or the table: the
     decode step is computed only for the cells the batch search
     (:mod:`planner.costcore.search`) visits. The entry point of a sweep sample, which needs
-    no reasons, no frontier and no prices."""
+    no reasons, no frontier and no prices. ``wanted`` (S, Q) bool: the (system, quarter)
+    rows to search (default all; a sample skips those without chips); the others are
+    reported not feasible."""
     qnames, se = _quarters(quarters, serving_efficiency)
     terms, f = physics.decode_terms(hw, qnames, np.ones((len(hw["systems"]), len(qnames))), se)
     mo, n, bt = f["models"], f["layouts"].replica_chips, f["batch"]
@@ -138,7 +140,8 @@ def cheapest_choice(hw: dict, quarters: Sequence[QuarterLike], serving_efficienc
     ttft = np.take_along_axis(f["ttft_s"], pr[..., None], axis=-1)[..., 0]
     ratio = mo.input_tokens / mo.output_tokens
     best, feasible = search.best_per_row(terms.cells, f["fits"], ratio[:, None, None] * input_cs,
-                                         ttft <= mo.max_ttft_s[:, None, None],
+                                         (ttft <= mo.max_ttft_s[:, None, None])
+                                         & (True if wanted is None else wanted[None]),
                                          1.0 / mo.min_output_tokens_per_s, n, bt)
     shape = input_cs.shape
     rows = np.flatnonzero(feasible)

@@ -129,7 +129,8 @@ class Engine:
             result.hardware_reused = same_hardware and np.array_equal(used, self.base_used)
             phys = physics(scenario, self.quarters, self.qlist, self.efficiency,
                            systems_used=used,
-                           hw=self.base_hardware if result.hardware_reused else None)
+                           hw=self.base_hardware if result.hardware_reused else None,
+                           with_chips=fleet.available_chips > 0)
         lap("cost_core_s")
 
         M, S, Q = len(self.models), len(self.systems), len(self.quarters)

@@ -44,13 +44,15 @@ def hardware_of(scenario: Scenario, efficiency: EfficiencyTable,
 
 def physics(scenario: Scenario, quarters: tuple[str, ...], qlist,
             efficiency: EfficiencyTable, systems_used: np.ndarray | None = None,
-            hw: dict | None = None) -> Physics:
+            hw: dict | None = None, with_chips: np.ndarray | None = None) -> Physics:
     """The cost core's choice for the demand models on the systems in ``systems_used`` (S,)
     bool (default: all); the other systems are reported infeasible (a sample leaves them out
     when it has no chips of them). :func:`planner.costcore.api.cheapest_choice`: the feasible
     rows of the table ``planner run`` gets from :func:`planner.costcore.evaluate`, to the bit.
     ``hw``: :func:`hardware_of` for these systems when the caller has it (a sample that only
-    changes the serving efficiency re-uses its base scenario's).
+    changes the serving efficiency re-uses its base scenario's). ``with_chips`` (S, Q) bool:
+    only these (system, quarter) rows are searched, the others reported infeasible (a
+    sample's LP has no options where a system has no chips).
 
     Prices do not enter the cost core's choice (it minimises chip-seconds per output token),
     so it runs at $1 per chip-hour and the sample's prices are applied by the plan.
@@ -62,7 +64,8 @@ def physics(scenario: Scenario, quarters: tuple[str, ...], qlist,
     hw = hw if hw is not None else hardware_of(scenario, efficiency, keep)
     if hw is None:
         return out
-    choice = cheapest_choice(hw, quarters, serving_efficiency(scenario, qlist))
+    choice = cheapest_choice(hw, quarters, serving_efficiency(scenario, qlist),
+                             None if with_chips is None else with_chips[keep])
     for name in ("feasible", "replica_chips", "output_tokens_per_s_per_chip",
                  "input_tokens_per_s_per_chip"):
         getattr(out, name)[:, keep] = getattr(choice, name)
