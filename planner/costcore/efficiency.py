@@ -161,11 +161,17 @@ def parse_efficiency_table(data: dict, where: str = "efficiency") -> EfficiencyT
 _SHIPPED: dict[tuple, EfficiencyTable] = {}
 
 
+def _load(text: str):
+    """``yaml.safe_load`` with libyaml's parser when installed: the same data, ~10x faster
+    (the shipped table: 40 -> 4 ms, read once by every command)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def load_efficiency_table(path: Union[str, Path, None] = None) -> EfficiencyTable:
     """Read an efficiency file; ``None`` reads the one shipped in ``planner/data`` (parsed
     once per version of the file: validation and every cost-core call use it)."""
     if path is not None:
-        return parse_efficiency_table(yaml.safe_load(Path(path).read_text("utf-8")), str(path))
+        return parse_efficiency_table(_load(Path(path).read_text("utf-8")), str(path))
     shipped = resources.files("planner").joinpath("data/efficiency.yaml")
     try:
         stat = Path(str(shipped)).stat()
@@ -173,7 +179,7 @@ def load_efficiency_table(path: Union[str, Path, None] = None) -> EfficiencyTabl
     except OSError:  # not a plain file (zipped install): no cache
         key = None
     if key is None or key not in _SHIPPED:
-        table = parse_efficiency_table(yaml.safe_load(shipped.read_text("utf-8")),
+        table = parse_efficiency_table(_load(shipped.read_text("utf-8")),
                                        "planner/data/efficiency.yaml")
         if key is None:
             return table
