@@ -26,7 +26,8 @@ def _cell(value: object) -> str:
 def format_table(frame: pd.DataFrame, title: str | None = None) -> str:
     """A plain-text table: text left-aligned, numbers right-aligned, NaN as '-'."""
     header = [str(c) for c in frame.columns]
-    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    rows = [list(row) for row in zip(*_column_cells(frame))] if len(frame.columns) else \
+        [[] for _ in range(len(frame))]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
@@ -52,8 +53,14 @@ def terminal_width() -> int:
     return min(max(int(text), 40), 1000) if text.isdigit() and int(text) > 0 else DEFAULT_WIDTH
 
 
+def _column_cells(frame: pd.DataFrame) -> list[list[str]]:
+    """Each column's cells as text (``tolist`` gives the Python values row iteration gives)."""
+    return [[_cell(v) for v in frame[c].tolist()] for c in frame.columns]
+
+
 def _widths(frame: pd.DataFrame) -> list[int]:
-    return [max([len(str(c))] + [len(_cell(v)) for v in frame[c]]) for c in frame.columns]
+    return [max([len(str(c))] + [len(v) for v in cells])
+            for c, cells in zip(frame.columns, _column_cells(frame))]
 
 
 def _cut(values: pd.Series, room: int) -> pd.Series:

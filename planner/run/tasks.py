@@ -137,12 +137,10 @@ def per_task_view(economics: pd.DataFrame, task: str) -> pd.DataFrame:
     launched = rows["demand_output_tokens_per_day"] > 0
     rows = rows.assign(cost=rows["cost_usd_per_task"].where(launched),
                        list=rows["list_usd_per_task"].where(launched))
-    models = list(dict.fromkeys(rows["model"]))
-    wide = rows.pivot_table(index="quarter", columns="model", values=["cost", "list"],
-                            aggfunc="first", dropna=False, sort=True)
-    out = pd.DataFrame({"quarter": wide.index})
-    for model in models:
+    quarters = sorted(set(rows["quarter"]))
+    out = {"quarter": quarters}
+    for model, model_rows in rows.groupby("model", sort=False):  # one row per (model, quarter)
+        by_quarter = model_rows.set_index("quarter")
         for kind in ("cost", "list"):
-            values = wide[(kind, model)].to_numpy() if (kind, model) in wide else np.nan
-            out[f"{model} {kind}"] = values
-    return out
+            out[f"{model} {kind}"] = by_quarter[kind].reindex(quarters).to_numpy(dtype=float)
+    return pd.DataFrame(out)
