@@ -7,10 +7,27 @@ import pytest
 
 from planner.costcore import evaluate, evaluate_grid, examples, model_arrays, system_arrays
 from planner.costcore.api import cheapest_choice, hardware
-from planner.costcore.search import best_per_row, grid_cells
+from planner.costcore.search import best_per_row
 from planner.costcore.select import _best_per_row
 from planner.scenario.horizon import horizon_quarters, serving_efficiency
 from planner.scenario.loaded import load_scenario
+
+
+class _Cells:
+    """Cells read from an explicit (M,S,Q,R,B) step array (hand-made grids)."""
+
+    def __init__(self, flat, at):
+        self.flat, self.at = flat, at
+
+    def step(self, b):
+        b = np.asarray(b)
+        return self.flat[(self.at if b.ndim == 1 else self.at[:, None]) + b]
+
+
+def grid_cells(step_s):
+    M, S, Q, R, B = step_s.shape
+    flat = step_s.reshape(-1)
+    return lambda m, s, q, r: _Cells(flat, (((m * S + s) * Q + q) * R + r) * B)
 
 
 def full_scan(grid):

@@ -7,11 +7,13 @@ one chosen layout per (M,S,Q) (``prefill_option``, physics.py "Prefill").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from planner.costcore.arrays import ModelArrays, SystemArrays
 from planner.costcore.layouts import Layouts
+from planner.costcore.step import StepTerms
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,9 @@ class Grid:
     """Evaluated configurations.
 
     ``step_s`` is the decode step time per output token (M,S,Q,R,B: the step time, or with
-    speculative decoding the step time over the accepted tokens); ``fits`` (M,S,R,B) includes
+    speculative decoding the step time over the accepted tokens), computed from ``terms`` on
+    first use: the cheapest table and the frontiers read single cells (``terms.cells``, the
+    same floats), so a plain run never builds the 5-D array. ``fits`` (M,S,R,B) includes
     the layout validity ``valid_replica`` (S,R). ``input_chip_s_per_token`` and ``ttft_s``
     (M,S,Q,R) are prefill on each layout; ``prefill_option`` (M,S,Q) is the layout of the
     disaggregated prefill regime. Derived metrics are methods so the grid holds one 5-D array.
@@ -36,7 +40,7 @@ class Grid:
     fits: np.ndarray  # (M, S, R, B) bool
     weight_bytes_per_chip: np.ndarray  # (M, S, R) stored weights per chip
     kv_chips_per_sequence: np.ndarray  # (M, R): a sequence's KV bytes per chip = kv x this
-    step_s: np.ndarray  # (M, S, Q, R, B)
+    terms: StepTerms  # the decode step's operands
     input_chip_s_per_token: np.ndarray  # (M, S, Q, R)
     ttft_s: np.ndarray  # (M, S, Q, R)
     prefill_option: np.ndarray  # (M, S, Q) int: layout of the prefill regime
@@ -46,13 +50,23 @@ class Grid:
         """(R,) chips per replica of each layout option."""
         return self.layouts.replica_chips
 
+    @cached_property
+    def step_s(self) -> np.ndarray:
+        """(M, S, Q, R, B) decode step times (:meth:`StepTerms.full`)."""
+        return self.terms.full()
+
+    def step_at(self, m, s, q, r, b) -> np.ndarray:
+        """Step times of the cells given by equal-length index arrays (the floats of
+        ``step_s``, without it)."""
+        return self.terms.cells(m, s, q, r).step(np.asarray(b))
+
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.step_s.shape
+        return (*self.terms.comm.shape, len(self.batch))
 
     @property
     def size(self) -> int:
-        return int(self.step_s.size)
+        return int(np.prod(self.shape))
 
     def _at_prefill(self, values: np.ndarray) -> np.ndarray:
         return np.take_along_axis(values, self.prefill_option[..., None], axis=-1)[..., 0]

@@ -132,7 +132,7 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
 def grid_of(hw: dict, quarters: Sequence[str], usd_per_chip_hour, serving_efficiency) -> Grid:
     """The :class:`Grid` of :func:`hardware_terms` ``hw`` over the quarters."""
     terms, fields = decode_terms(hw, quarters, usd_per_chip_hour, serving_efficiency)
-    return Grid(**fields, step_s=terms.full())
+    return Grid(**fields, terms=terms)
 
 
 def hardware_terms(models: ModelArrays, systems: SystemArrays,

@@ -18,8 +18,8 @@ N x step / B can differ from the exact law by a few units in the last place); on
 smaller batch also costs within 1e-9 of it is scanned over every batch with the full grid's
 floats, so ties are settled exactly as a full scan settles them (the first in (r, b) order).
 ``cells_of(m, s, q, r)`` returns an object whose ``step(b)`` gives the step times of those
-cells at batch index ``b`` (one per cell, or a (1, k) row for every cell): read from an
-evaluated grid (:func:`grid_cells`) or computed (:meth:`StepTerms.cells`).
+cells at batch index ``b`` (one per cell, or a (1, k) row for every cell): the grid's
+:meth:`StepTerms.cells`.
 """
 from __future__ import annotations
 
@@ -99,18 +99,3 @@ def best_per_row(cells_of: CellsOf, fits: np.ndarray, prefill: np.ndarray, ttft_
     feasible[row[first]] = True
     return best, feasible
 
-
-class _GridCells:
-    def __init__(self, flat: np.ndarray, at: np.ndarray):
-        self.flat, self.at = flat, at
-
-    def step(self, b: np.ndarray) -> np.ndarray:
-        b = np.asarray(b)
-        return self.flat[(self.at if b.ndim == 1 else self.at[:, None]) + b]
-
-
-def grid_cells(step_s: np.ndarray) -> CellsOf:
-    """``cells_of`` reading an evaluated (M,S,Q,R,B) ``step_s``."""
-    M, S, Q, R, B = step_s.shape
-    flat = step_s.reshape(-1)
-    return lambda m, s, q, r: _GridCells(flat, (((m * S + s) * Q + q) * R + r) * B)

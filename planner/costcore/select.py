@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planner.costcore.physics import HBM_RESERVE_FRACTION, Grid
-from planner.costcore.search import best_per_row, grid_cells
+from planner.costcore.search import best_per_row
 
 UNITS = {
     "replica_chips": "chips", "batch": "sequences",
@@ -56,7 +56,7 @@ def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
     """Metric columns for configurations given by index arrays of equal shape."""
     mo, lay = grid.models, grid.layouts
     n, bt = grid.replica_chips[r], grid.batch[b]
-    step = grid.step_s[m, s, q, r, b]
+    step = grid.step_at(m, s, q, r, b)
     moe = (mo.experts_total > 1) & (mo.experts_active < mo.experts_total)  # (M,)
     pr = grid.prefill_option[m, s, q]
     input_cs = grid.input_chip_s_per_token[m, s, q, pr]
@@ -95,7 +95,7 @@ def _best_per_row(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     batch search of :mod:`planner.costcore.search` on the grid's step times."""
     mo = grid.models
     ratio = mo.input_tokens / mo.output_tokens
-    return best_per_row(grid_cells(grid.step_s), grid.fits,
+    return best_per_row(grid.terms.cells, grid.fits,
                         ratio[:, None, None] * grid.prefill_chip_s_per_token(),
                         grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None],
                         1.0 / mo.min_output_tokens_per_s, grid.replica_chips, grid.batch)
@@ -114,7 +114,9 @@ def cheapest(grid: Grid) -> pd.DataFrame:
     # best-effort configurations for the rows that miss a target
     reason = np.full(rows, "", dtype=object)
     if bad.size:
-        step = grid.step_s.reshape(rows, R * B)[bad]
+        cell_m, cell_s, cell_q = (np.repeat(x[bad], R) for x in (m_i, s_i, q_i))
+        step = grid.terms.cells(cell_m, cell_s, cell_q, np.tile(np.arange(R), bad.size)).step(
+            np.arange(B)[None, :]).reshape(bad.size, R * B)
         fits_bad = fits[bad]
         ratio = (grid.models.input_tokens / grid.models.output_tokens)[m_i[bad]]
         total_bad = (step.reshape(bad.size, R, B) * (grid.replica_chips[:, None] / grid.batch)
@@ -191,7 +193,8 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
         return pd.DataFrame(columns=[*UNITS, "meets_slo"])
     full = np.full(r.shape, 0)
     cols = _metrics(grid, full + m, full + s, full + q, r, b)
-    cols["meets_slo"] = ((grid.step_s[m, s, q, r, b] <= 1.0 / grid.models.min_output_tokens_per_s[m])
+    cols["meets_slo"] = ((grid.step_at(full + m, full + s, full + q, r, b)
+                          <= 1.0 / grid.models.min_output_tokens_per_s[m])
                          & (cols["ttft_s"] <= grid.models.max_ttft_s[m]))
     if cost not in cols:
         raise ValueError(f"unknown cost column '{cost}'")
