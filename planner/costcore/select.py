@@ -52,11 +52,12 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _metrics(grid: Grid, m, s, q, r, b) -> dict[str, np.ndarray]:
-    """Metric columns for configurations given by index arrays of equal shape."""
+def _metrics(grid: Grid, m, s, q, r, b, step=None) -> dict[str, np.ndarray]:
+    """Metric columns for configurations given by index arrays of equal shape (``step``:
+    their step times when the caller has them)."""
     mo, lay = grid.models, grid.layouts
     n, bt = grid.replica_chips[r], grid.batch[b]
-    step = grid.step_at(m, s, q, r, b)
+    step = grid.step_at(m, s, q, r, b) if step is None else step
     moe = (mo.experts_total > 1) & (mo.experts_active < mo.experts_total)  # (M,)
     pr = grid.prefill_option[m, s, q]
     input_cs = grid.input_chip_s_per_token[m, s, q, pr]
@@ -191,10 +192,12 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
     r, b = np.nonzero(grid.fits[m, s])
     if r.size == 0:
         return pd.DataFrame(columns=[*UNITS, "meets_slo"])
+    full = np.full(grid.shape[3], 0)  # every layout of the triple, then its fitting cells
+    step = grid.terms.cells(full + m, full + s, full + q, np.arange(full.size)).step(
+        np.arange(len(grid.batch))[None, :])[r, b]
     full = np.full(r.shape, 0)
-    cols = _metrics(grid, full + m, full + s, full + q, r, b)
-    cols["meets_slo"] = ((grid.step_at(full + m, full + s, full + q, r, b)
-                          <= 1.0 / grid.models.min_output_tokens_per_s[m])
+    cols = _metrics(grid, full + m, full + s, full + q, r, b, step)
+    cols["meets_slo"] = ((step <= 1.0 / grid.models.min_output_tokens_per_s[m])
                          & (cols["ttft_s"] <= grid.models.max_ttft_s[m]))
     if cost not in cols:
         raise ValueError(f"unknown cost column '{cost}'")
