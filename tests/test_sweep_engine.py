@@ -99,19 +99,8 @@ def test_samples_equal_make_plan_of_the_sampled_scenario(default):
                     dist=("uniform", (1.0, 2.5))),
               Input("eff", ("economics", "serving_efficiency"), "multiply",
                     dist=("normal", (1.0, 0.1))))
-    spec = SweepSpec("random", inputs, seed=5, samples=3)
-    job = SweepJob("t", base_data(default), spec, load_efficiency_table())
-    engine = Engine(job)
-    from planner.sweep.sample import sample_values
-
-    for i in range(3):
-        values = sample_values(spec, i)
-        result = engine.run(i, values)
-        assert result.error is None, result.error
-        assert result.hardware_reused and not result.cost_core_reused  # only efficiency moved
-        data = apply_values(job.scenario, inputs, values, default.scenario.horizon.end)
-        sampled = Loaded(validate_sample(data, True), Located(data), "sample")
-        _compare_with_plan(result, sampled, engine.models)
+    _samples_equal_make_plan(default, SweepSpec("random", inputs, seed=5, samples=3),
+                             hardware_reused=True)  # only the efficiency moved the physics
 
 
 def test_a_sample_that_changes_hardware_equals_make_plan_without_reuse(default):
@@ -119,17 +108,22 @@ def test_a_sample_that_changes_hardware_equals_make_plan_without_reuse(default):
     inputs = (Input("hbm", ("systems", "h200-hgx8", "chip", "hbm_gb"), "multiply",
                     values=(0.5, 2.0)),
               Input("eff", ("economics", "serving_efficiency"), "multiply", values=(1.1,)))
-    spec = SweepSpec("grid", inputs)
-    job = SweepJob("t", base_data(default), spec, load_efficiency_table())
-    engine = Engine(job)
+    _samples_equal_make_plan(default, SweepSpec("grid", inputs), hardware_reused=False)
+
+
+def _samples_equal_make_plan(default, spec: SweepSpec, hardware_reused: bool) -> None:
+    """Every sample of ``spec`` equals make_plan of the scenario it describes, and re-used the
+    base's hardware terms (or not) as said; none re-used the base's whole cost core."""
     from planner.sweep.sample import sample_values
 
-    for i in range(2):
+    job = SweepJob("t", base_data(default), spec, load_efficiency_table())
+    engine = Engine(job)
+    for i in range(spec.n_samples):
         values = sample_values(spec, i)
         result = engine.run(i, values)
         assert result.error is None, result.error
-        assert not result.hardware_reused and not result.cost_core_reused
-        data = apply_values(job.scenario, inputs, values, default.scenario.horizon.end)
+        assert result.hardware_reused == hardware_reused and not result.cost_core_reused
+        data = apply_values(job.scenario, spec.inputs, values, default.scenario.horizon.end)
         sampled = Loaded(validate_sample(data, True), Located(data), "sample")
         _compare_with_plan(result, sampled, engine.models)
 
