@@ -8,7 +8,7 @@ import pytest
 from planner.costcore import evaluate, evaluate_grid, examples, model_arrays, system_arrays
 from planner.costcore.api import cheapest_choice, hardware
 from planner.costcore.search import best_per_row
-from planner.costcore.select import _best_per_row
+from planner.costcore.select import best_configurations
 from planner.scenario.horizon import horizon_quarters, serving_efficiency
 from planner.scenario.loaded import load_scenario
 
@@ -54,7 +54,7 @@ def default():
 
 
 def _agree(grid):
-    best, feasible = _best_per_row(grid)
+    best, feasible = best_configurations(grid)
     ref_best, ref_feasible = full_scan(grid)
     assert np.array_equal(feasible, ref_feasible)
     assert np.array_equal(best[feasible], ref_best[ref_feasible])

@@ -10,7 +10,7 @@ import pandas as pd
 from common.quarters import Quarter
 from demand.schema import Model
 from fleets.schema import System
-from planner.costcore import physics, search, select
+from planner.costcore import physics, select
 from planner.costcore.architecture import model_shape
 from planner.costcore.arrays import model_arrays, system_arrays
 from planner.costcore.efficiency import EfficiencyTable
@@ -126,30 +126,22 @@ class Choice:
 def cheapest_choice(hw: dict, quarters: Sequence[QuarterLike], serving_efficiency=None,
                     wanted: np.ndarray | None = None) -> Choice:
     """The feasible rows of ``evaluate(...).table`` (the same physics, the same choice, the
-    same floats) for the :func:`hardware` ``hw`` without the 5-D grid or the table: the
-    decode step is computed only for the cells the batch search
+    same floats) for the :func:`hardware` ``hw`` without the 5-D step array or the table:
+    the decode step is computed only for the cells the batch search
     (:mod:`planner.costcore.search`) visits. The entry point of a sweep sample, which needs
     no reasons, no frontier and no prices. ``wanted`` (S, Q) bool: the (system, quarter)
     rows to search (default all; a sample skips those without chips); the others are
     reported not feasible."""
     qnames, se = _quarters(quarters, serving_efficiency)
-    terms, f = physics.decode_terms(hw, qnames, np.ones((len(hw["systems"]), len(qnames))), se)
-    mo, n, bt = f["models"], f["layouts"].replica_chips, f["batch"]
-    pr = f["prefill_option"]
-    input_cs = np.take_along_axis(f["input_chip_s_per_token"], pr[..., None], axis=-1)[..., 0]
-    ttft = np.take_along_axis(f["ttft_s"], pr[..., None], axis=-1)[..., 0]
-    ratio = mo.input_tokens / mo.output_tokens
-    best, feasible = search.best_per_row(terms.cells, f["fits"], ratio[:, None, None] * input_cs,
-                                         (ttft <= mo.max_ttft_s[:, None, None])
-                                         & (True if wanted is None else wanted[None]),
-                                         1.0 / mo.min_output_tokens_per_s, n, bt)
-    shape = input_cs.shape
+    grid = physics.grid_of(hw, qnames, np.ones((len(hw["systems"]), len(qnames))), se)
+    best, feasible = select.best_configurations(grid, wanted)
+    shape = grid.shape[:3]
     rows = np.flatnonzero(feasible)
     m, s, q = np.unravel_index(rows, shape)
-    r, b = np.divmod(best[rows], len(bt))
-    step = terms.cells(m, s, q, r).step(b)
+    r, b = np.divmod(best[rows], len(grid.batch))
+    n, step = grid.replica_chips[r], grid.step_at(m, s, q, r, b)
     out = [np.zeros(shape) for _ in range(3)]
-    out[0].flat[rows] = n[r]
-    out[1].flat[rows] = bt[b] / (n[r] * step)
-    out[2].flat[rows] = 1.0 / input_cs.flat[rows]
+    out[0].flat[rows] = n
+    out[1].flat[rows] = grid.batch[b] / (n * step)
+    out[2].flat[rows] = 1.0 / grid.prefill_chip_s_per_token().flat[rows]
     return Choice(feasible.reshape(shape), *out)

@@ -123,14 +123,15 @@ def evaluate_grid(models: ModelArrays, systems: SystemArrays, quarters: Sequence
 
     ``usd_per_chip_hour`` is (S, Q), ``serving_efficiency`` (Q,); the layouts are
     :func:`~planner.costcore.layouts.layout_options` of ``replica_chips``; ``options`` as
-    :func:`hardware_terms`. The step times are :meth:`StepTerms.full` of the terms.
+    :func:`hardware_terms`.
     """
     return grid_of(hardware_terms(models, systems, replica_chips, batch, **options), quarters,
                    usd_per_chip_hour, serving_efficiency)
 
 
 def grid_of(hw: dict, quarters: Sequence[str], usd_per_chip_hour, serving_efficiency) -> Grid:
-    """The :class:`Grid` of :func:`hardware_terms` ``hw`` over the quarters."""
+    """The :class:`Grid` of :func:`hardware_terms` ``hw`` over the quarters (its 5-D step
+    array is computed only if read)."""
     terms, fields = decode_terms(hw, quarters, usd_per_chip_hour, serving_efficiency)
     return Grid(**fields, terms=terms)
 

@@ -90,15 +90,18 @@ def _argmin_rows(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.argmin(np.where(mask, values, np.inf), axis=-1)
 
 
-def _best_per_row(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+def best_configurations(grid: Grid, wanted: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """(best flat (R*B) index, feasible) per (model, system, quarter) row: the configuration
     meeting the targets with the least :meth:`Grid.total_chip_s_per_output`, found by the
-    batch search of :mod:`planner.costcore.search` on the grid's step times."""
+    batch search of :mod:`planner.costcore.search` on the grid's step times. ``wanted``
+    (S, Q) bool: only these (system, quarter) rows are searched (the others: not feasible)."""
     mo = grid.models
     ratio = mo.input_tokens / mo.output_tokens
+    ttft_ok = grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None]
     return best_per_row(grid.terms.cells, grid.fits,
                         ratio[:, None, None] * grid.prefill_chip_s_per_token(),
-                        grid.prefill_ttft_s() <= mo.max_ttft_s[:, None, None],
+                        ttft_ok if wanted is None else ttft_ok & wanted[None],
                         1.0 / mo.min_output_tokens_per_s, grid.replica_chips, grid.batch)
 
 
@@ -106,7 +109,7 @@ def cheapest(grid: Grid) -> pd.DataFrame:
     """One row per (model, system, quarter): the cheapest configuration meeting the targets."""
     M, S, Q, R, B = grid.shape
     rows = M * S * Q
-    best, feasible = _best_per_row(grid)
+    best, feasible = best_configurations(grid)
     m_i, s_i, q_i = np.unravel_index(np.arange(rows), (M, S, Q))
     fits = grid.fits[m_i, s_i].reshape(rows, R * B)
     any_fit = fits.any(axis=1)
