@@ -141,3 +141,15 @@ def test_cheapest_choice_searches_only_the_wanted_rows(default):
     assert np.array_equal(part.feasible, full.feasible & wanted[None])
     for name in ("replica_chips", "output_tokens_per_s_per_chip", "input_tokens_per_s_per_chip"):
         assert np.array_equal(getattr(part, name), np.where(wanted[None], getattr(full, name), 0))
+
+
+def test_cells_take_one_batch_per_cell_or_one_row_for_all(default):
+    models, systems, quarters, se = default
+    grid = evaluate(models, systems, quarters, np.ones((len(systems), len(quarters))), se).grid
+    m, s, q, r = (np.array([0, 1]),) * 4
+    cells = grid.terms.cells(m, s, q, r)
+    assert np.array_equal(cells.step(np.array([2, 3])), grid.step_s[m, s, q, r, [2, 3]])
+    assert np.array_equal(cells.step(np.arange(4)[None, :]), grid.step_s[m, s, q, r, :4])
+    for bad in (np.array(1), np.array([1, 2, 3]), np.ones((2, 2), dtype=int)):
+        with pytest.raises(ValueError, match="one batch index per cell"):
+            cells.step(bad)

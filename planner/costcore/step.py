@@ -102,9 +102,9 @@ class Cells:
         """Step times at batch index ``b``: (n,) one per cell, or (n, k) for a row of k batch
         indices (k,) for every cell."""
         b = np.asarray(b)
-        if b.ndim == 1 and b.shape != self.mem_at.shape:
+        if b.shape != self.mem_at.shape and (b.ndim != 2 or b.shape[0] != 1):
             raise ValueError("b: one batch index per cell, or a (1, k) row for every cell")
-        col = (lambda x: x) if b.ndim == 1 else (lambda x: x[:, None])
+        col = (lambda x: x) if b.shape == self.mem_at.shape else (lambda x: x[:, None])
         return combine(self.mem_bytes[col(self.mem_at) + b], col(self.inv_bw), col(self.ft),
                        self.bn[col(self.bn_at) + b], col(self.comm), col(self.overlap),
                        col(self.fixed), col(self.seq), self.batch[b], col(self.accepted))
