@@ -95,7 +95,9 @@ def main() -> None:
           f">= 1.8x)")
     print("  per sample (1 worker, ms): " + ", ".join(
         f"{k[:-2]} {1000 * one.timings.get(k, 0.0) / n:.2f}" for k in STAGES))
-    print(f"  cost core reused (base physics) in {one.counts.get('cost_core_reused', 0)} samples")
+    print(f"  cost core reused (base physics) in {one.counts.get('cost_core_reused', 0)} samples, "
+          f"its hardware terms (only the efficiency moved) in "
+          f"{one.counts.get('hardware_reused', 0)}")
     same = all(np.array_equal(getattr(one, k), getattr(two, k), equal_nan=True)
                for k in ("values", "served_fraction", "cost", "margin", "when", "fleet_margin"))
     print(f"  1 and 2 workers give identical results: {'yes' if same else 'NO'}")

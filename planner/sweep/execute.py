@@ -66,11 +66,12 @@ def run_chunk(job: SweepJob, start: int, stop: int) -> Chunk:
                   nan3.copy(), np.full((n, M), -1, dtype=np.int64), np.full((n, M), np.nan),
                   np.full((n, M), np.nan), np.full(n, np.nan))
     chunk.timings = {k: 0.0 for k in STAGES}
-    chunk.counts = {"cost_core_reused": 0}
+    chunk.counts = {"cost_core_reused": 0, "hardware_reused": 0}
     for k, r in enumerate(results):
         for name, seconds in r.timings.items():
             chunk.timings[name] = chunk.timings.get(name, 0.0) + seconds
         chunk.counts["cost_core_reused"] += r.cost_core_reused
+        chunk.counts["hardware_reused"] += r.hardware_reused
         if r.error is not None:
             chunk.errors[r.index] = r.error
             continue
