@@ -60,8 +60,8 @@ def pass_model(h, lp: LpArrays):
     a default-sized LP); its status."""
     import highspy
 
-    return highspy._core._Highs.passModel(
-        h, lp.n_columns, lp.n_rows, len(lp.value), int(highspy.MatrixFormat.kRowwise),
+    return h.passModel(
+        lp.n_columns, lp.n_rows, len(lp.value), int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMinimize), 0.0, *(np.ascontiguousarray(a, dtype=np.float64) for a in (
             lp.cost, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)),
         np.ascontiguousarray(lp.starts, dtype=np.int32),
