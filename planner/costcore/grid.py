@@ -58,7 +58,7 @@ class Grid:
     def step_at(self, m, s, q, r, b) -> np.ndarray:
         """Step times of the cells given by equal-length index arrays (the floats of
         ``step_s``, without it)."""
-        return self.terms.cells(m, s, q, r).step(np.asarray(b))
+        return self.terms.cells(m, s, q, r).step(b)
 
     @property
     def shape(self) -> tuple[int, ...]:

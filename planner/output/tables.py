@@ -26,11 +26,11 @@ def _cell(value: object) -> str:
 def format_table(frame: pd.DataFrame, title: str | None = None) -> str:
     """A plain-text table: text left-aligned, numbers right-aligned, NaN as '-'."""
     header = [str(c) for c in frame.columns]
-    rows = [list(row) for row in zip(*_column_cells(frame))] if len(frame.columns) else \
-        [[] for _ in range(len(frame))]
+    cells = _column_cells(frame)
+    rows = [list(row) for row in zip(*cells)] if cells else [[] for _ in range(len(frame))]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    widths = [max([len(h)] + [len(v) for v in column]) for h, column in zip(header, cells)]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if num else c.ljust(w)

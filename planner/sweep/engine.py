@@ -122,7 +122,8 @@ class Engine:
 
         same_hardware = self._same_hardware(data)
         result.cost_core_reused = same_hardware and self._same_efficiency(data)
-        used = (fleet.available_chips > 0).any(axis=1)
+        has_chips = fleet.available_chips > 0  # (S, Q)
+        used = has_chips.any(axis=1)
         if result.cost_core_reused:
             phys = self.base_physics
         else:  # the base's quarter-independent terms when only the serving efficiency moved
@@ -130,12 +131,12 @@ class Engine:
             phys = physics(scenario, self.quarters, self.qlist, self.efficiency,
                            systems_used=used,
                            hw=self.base_hardware if result.hardware_reused else None,
-                           with_chips=fleet.available_chips > 0)
+                           with_chips=has_chips)
         lap("cost_core_s")
 
         M, S, Q = len(self.models), len(self.systems), len(self.quarters)
         avail = fleet.available_chips  # (S, Q)
-        mask = phys.feasible & (avail[None] > 0)
+        mask = phys.feasible & has_chips[None]
         order = self.layout.option_order
         ids = order[mask.reshape(-1)[order]]
         m, s = ids // (S * Q), ids // Q % S
