@@ -7,7 +7,7 @@ output tokens; as arrays (:func:`demand_arrays`, a sweep sample) and as the run'
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -79,10 +79,20 @@ class DemandArrays:
     min_served_fraction: np.ndarray  # (M,)
 
 
-def demand_arrays(scenario, q: np.ndarray) -> DemandArrays:
-    """The demand series at quarter indices ``q`` (:func:`model_demand` of each), as arrays."""
+def demand_arrays(scenario, q: np.ndarray, like: tuple | None = None) -> DemandArrays:
+    """The demand series at quarter indices ``q`` (:func:`model_demand` of each), as arrays.
+
+    ``like``: (another scenario, its DemandArrays at the same ``q``): the rows of the series
+    whose demand entry and model are that scenario's own objects are copied from its arrays
+    (a sweep sample shares its untouched parts with its base scenario)."""
+    if like is not None and list(like[0].demand) != list(scenario.demand):
+        like = None
     rows = []
-    for key, d in scenario.demand.items():
+    for i, (key, d) in enumerate(scenario.demand.items()):
+        if like is not None and d is like[0].demand[key] \
+                and scenario.models[key] is like[0].models[key]:
+            rows.append(tuple(getattr(like[1], f.name)[i] for f in fields(DemandArrays)))
+            continue
         series = model_demand(scenario, key, q)
         rows.append((m_tokens_per_hour(series["output_tokens_per_day"]),
                      series["input_tokens_per_output_token"], d.peak_to_average,

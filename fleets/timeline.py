@@ -59,18 +59,29 @@ class FleetArrays:
     sites: tuple[str, ...]  # (S,)
 
 
-def fleet_arrays(scenario, q: np.ndarray) -> FleetArrays:
+def fleet_arrays(scenario, q: np.ndarray, like: tuple | None = None) -> FleetArrays:
     """The fleet at quarter indices ``q``: deliveries within their life, less the reserved
-    fraction, and each system's cost and power per chip."""
+    fraction, and each system's cost and power per chip.
+
+    ``like``: (another scenario, its FleetArrays at the same ``q``): the rows of the systems
+    whose system and fleet entry are that scenario's own objects are copied from its arrays
+    (a sweep sample shares its untouched parts with its base scenario)."""
     S = len(scenario.systems)
+    if like is not None and list(like[0].systems) != list(scenario.systems):
+        like = None
     installed, reserved = np.zeros((S, len(q))), np.zeros((S, len(q)))
-    for i, key in enumerate(scenario.systems):
-        installed[i], reserved[i] = system_chips(scenario, key, q)
-    systems = scenario.systems.values()
+    usd, kw = np.zeros(S), np.zeros(S)
+    for i, (key, system) in enumerate(scenario.systems.items()):
+        if like is not None and system is like[0].systems[key] \
+                and scenario.fleet.get(key) is like[0].fleet.get(key):
+            arrays = like[1]
+            installed[i], reserved[i] = arrays.installed_chips[i], arrays.reserved_fraction[i]
+            usd[i], kw[i] = arrays.usd_per_chip_hour[i], arrays.kw_per_chip[i]
+        else:
+            installed[i], reserved[i] = system_chips(scenario, key, q)
+            usd[i], kw[i] = system_usd_per_chip_hour(system), system_kw_per_chip(system)
     return FleetArrays(
-        installed, reserved, available_chips(installed, reserved),
-        np.array([system_usd_per_chip_hour(s) for s in systems], dtype=float),
-        np.array([system_kw_per_chip(s) for s in systems], dtype=float),
+        installed, reserved, available_chips(installed, reserved), usd, kw,
         tuple(scenario.fleet[k].site if k in scenario.fleet else SITE for k in scenario.systems))
 
 

@@ -221,3 +221,23 @@ def test_sweep_with_price_responsive_demand_equals_make_plan_on_each_sample():
         plan = make_plan(sampled)
         assert (plan.economics["unmet_output_tokens_per_day"] > 0).any()  # steps bind somewhere
         _compare_with_plan(result, sampled, engine.models)
+
+
+def test_arrays_like_a_base_copy_its_untouched_rows_and_recompute_the_rest(default):
+    s = default.scenario
+    ql, qs, qi = _quarters(s)
+    base = base_data(default)
+    inputs = [Input("fleet.gb300-nvl72.deliveries", ("fleet", "gb300-nvl72", "deliveries"),
+                    "slip_quarters", dist=("uniform_int", (1.0, 1.0))),
+              Input("demand.flagship.output_tokens_per_day",
+                    ("demand", "flagship", "output_tokens_per_day"), "multiply",
+                    dist=("uniform", (1.5, 1.5)))]
+    data = apply_values(base, inputs, [1, 1.5], s.horizon.end)
+    sample = validate_sample(data, True, (base, s))
+    for arrays, like in ((fleet_arrays, (s, fleet_arrays(s, qi))),
+                         (demand_arrays, (s, demand_arrays(s, qi)))):
+        expected, got = arrays(sample, qi), arrays(sample, qi, like)
+        for field in expected.__dataclass_fields__:
+            assert np.array_equal(getattr(got, field), getattr(expected, field)), field
+        assert not all(np.array_equal(getattr(like[1], f), getattr(got, f))
+                       for f in expected.__dataclass_fields__)  # the change is in the rows

@@ -179,3 +179,39 @@ def test_invalid_sample_raises_sample_error():
     data = apply_values(base_data(loaded), inputs, [1e6], loaded.scenario.horizon.end)
     with pytest.raises(SampleError, match="active parameters"):
         validate_sample(data, check_semantics=True)
+
+
+@pytest.mark.parametrize("path, op, value", [
+    ("economics.serving_efficiency", "multiply", 1.1),
+    ("systems.gb300-nvl72.capex.usd_per_chip", "set", 99000.0),
+    ("fleet.gb300-nvl72.deliveries", "slip_quarters", 2),
+    ("models.flagship.layers", "multiply", 1.26),
+    ("demand.flagship.output_tokens_per_day", "multiply", 1.3),
+    ("economics.target_margin", "set", 0.5),
+])
+def test_validating_only_the_changes_equals_a_full_validation(path, op, value):
+    loaded = load_scenario()
+    base = base_data(loaded)
+    data = apply_values(base, [_input(path, op)], [value], loaded.scenario.horizon.end)
+    full = validate_sample(data, check_semantics=True)
+    quick = validate_sample(data, check_semantics=True, base=(base, loaded.scenario))
+    assert quick == full
+    section, name = path.split(".")[:2]
+    entries = getattr(quick, section)
+    if isinstance(entries, dict):  # the untouched entries are the base's own objects
+        others = [k for k in entries if k != name]
+        assert others and all(entries[k] is getattr(loaded.scenario, section)[k] for k in others)
+        assert entries[name] is not getattr(loaded.scenario, section)[name]
+
+
+def test_validating_only_the_changes_reports_problems_as_the_full_validation():
+    loaded = load_scenario()
+    base = base_data(loaded)
+    inputs = [_input("systems.tpu-v7-ironwood.usd_per_chip_hour", "set")]
+    data = apply_values(base, inputs, [-1.0], loaded.scenario.horizon.end)
+    with pytest.raises(SampleError) as full:
+        validate_sample(data, check_semantics=False)
+    with pytest.raises(SampleError) as quick:
+        validate_sample(data, check_semantics=False, base=(base, loaded.scenario))
+    assert str(quick.value) == str(full.value)
+    assert "systems.tpu-v7-ironwood.usd_per_chip_hour: must be > 0" in str(quick.value)

@@ -85,7 +85,9 @@ class Engine:
         self.layout = Layout.of(self.models, self.systems, self.quarters)
         self.efficiency = job.efficiency
         self.base_physics = physics(base, self.quarters, self.qlist, self.efficiency)
-        self.base_used = (fleet_arrays(base, self.qidx).available_chips > 0).any(axis=1)
+        self.base_fleet = fleet_arrays(base, self.qidx)
+        self.base_demand = demand_arrays(base, self.qidx)
+        self.base_used = (self.base_fleet.available_chips > 0).any(axis=1)
         self.base_hardware = hardware_of(base, self.efficiency, self.base_used)
         # no presolve: a sample's LP is small (SolveOptions.presolve) and a sweep reads primal
         # values only
@@ -114,10 +116,11 @@ class Engine:
             timings[name] = t[-1] - t[-2]
 
         data = apply_values(self.base_data, self.job.spec.inputs, result.values, self.horizon_end)
-        scenario = validate_sample(data, self.check_semantics) if data is not self.base_data \
-            else self.base
-        fleet = fleet_arrays(scenario, self.qidx)
-        demand, elasticity = _at_list_prices(demand_arrays(scenario, self.qidx), scenario)
+        scenario = validate_sample(data, self.check_semantics, (self.base_data, self.base)) \
+            if data is not self.base_data else self.base
+        fleet = fleet_arrays(scenario, self.qidx, (self.base, self.base_fleet))
+        demand, elasticity = _at_list_prices(
+            demand_arrays(scenario, self.qidx, (self.base, self.base_demand)), scenario)
         lap("apply_s")
 
         same_hardware = self._same_hardware(data)
