@@ -105,9 +105,10 @@ def validate_sample(data: dict, check_semantics: bool, base: tuple[dict, Scenari
         try:
             scenario = _validate_changes(data, *base)
         except pydantic.ValidationError:
-            scenario = None
+            pass  # the full validation below names every problem with its whole path
     try:
-        scenario = scenario or Scenario.model_validate(data)
+        if scenario is None:
+            scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
         where = Located(data)
         raise SampleError("; ".join(_message(_problem(where, e)) for e in exc.errors())) from None
