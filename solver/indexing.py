@@ -130,6 +130,7 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
     else:
         min_frac = np.zeros(len(dem))
 
+    option_dem = _link(opt, dem, DEMAND_KEYS)
     return IndexedProblem(
         option_keys=opt[OPTION_KEYS],
         tput_m_per_chip_hour=opt["m_output_per_chip_hour"].to_numpy(dtype=float),
@@ -137,7 +138,7 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
         replica_chips=opt["replica_chips"].to_numpy(dtype=float),
         kw_per_chip=opt["kw_per_chip"].to_numpy(dtype=float),
         option_cap=_link(opt, cap, CAPACITY_KEYS),
-        option_dem=_link(opt, dem, DEMAND_KEYS),
+        option_dem=option_dem,
         option_pow=_link(opt, pw, POWER_KEYS),
         capacity_keys=cap[CAPACITY_KEYS],
         capacity_chips=cap["chips"].to_numpy(dtype=float),
@@ -149,7 +150,7 @@ def index_problem(problem: AllocationProblem) -> IndexedProblem:
         power_keys=pw[POWER_KEYS],
         power_mw=pw["mw"].to_numpy(dtype=float),
         migration_usd_per_chip_hour=float(problem.migration_usd_per_chip_hour),
-        **(_migration_links(opt, dem, _link(opt, dem, DEMAND_KEYS))
+        **(_migration_links(opt, dem, option_dem)
            if problem.migration_usd_per_chip_hour > 0 else {}),
         purchases=(_purchases(problem.purchases, problem.budget, cap)
                    if problem.purchases is not None and len(problem.purchases) else None),
@@ -225,10 +226,9 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _link(opt: pd.DataFrame, target: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Row number in ``target`` of each option's ``keys`` (-1 when absent)."""
-    if len(opt) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if len(target) == 0:
-        return np.full(len(opt), -1, dtype=np.int64)
-    tindex = pd.MultiIndex.from_frame(target[keys])
-    return tindex.get_indexer(pd.MultiIndex.from_frame(opt[keys])).astype(np.int64)
+    """Row number in ``target`` (whose ``keys`` are unique: ``check_problem``) of each
+    option's ``keys`` (-1 when absent); a dict of key tuples, ~10x quicker than a
+    MultiIndex lookup on a few thousand rows."""
+    row = {key: i for i, key in enumerate(zip(*(target[k].tolist() for k in keys)))}
+    return np.fromiter((row.get(key, -1) for key in zip(*(opt[k].tolist() for k in keys))),
+                       dtype=np.int64, count=len(opt))

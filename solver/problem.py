@@ -185,14 +185,19 @@ def _check_steps(steps: pd.DataFrame, dem: pd.DataFrame) -> None:
     for col in STEP_VALUES:
         _require("demand_steps", col, steps, steps[col] >= 0, ">= 0")
     _check_references("demand_steps", steps, DEMAND_KEYS, "demand", dem, STEP_KEYS)
-    keys = [steps[k].astype(str) for k in DEMAND_KEYS]
-    total = steps["m_output_per_hour"].groupby(keys).sum()
-    want = dem.set_index([dem[k].astype(str) for k in DEMAND_KEYS])["m_output_per_hour"]
-    want = want.reindex(total.index).to_numpy(dtype=float)
-    off = np.abs(total.to_numpy() - want) > 1e-9 * np.maximum(1.0, np.abs(want))
+    dem_keys = list(zip(*(dem[k].astype(str).tolist() for k in DEMAND_KEYS)))
+    row = {key: i for i, key in enumerate(dem_keys)}  # every step's row exists (just checked)
+    at = np.array([row[key] for key in zip(*(steps[k].astype(str).tolist()
+                                             for k in DEMAND_KEYS))], dtype=np.int64)
+    total = np.bincount(at, weights=steps["m_output_per_hour"].to_numpy(dtype=float),
+                        minlength=len(dem))
+    want = dem["m_output_per_hour"].to_numpy(dtype=float)
+    off = np.zeros(len(dem), dtype=bool)
+    off[at] = (np.abs(total - want) > 1e-9 * np.maximum(1.0, np.abs(want)))[at]
     if off.any():
+        bad = sorted(dem_keys[i] for i in np.flatnonzero(off))
         raise ValueError("demand_steps must sum to their demand row's m_output_per_hour; "
-                         f"they do not for {list(total.index[off])[:5]}")
+                         f"they do not for {bad[:5]}")
 
 
 def _check_purchases(buy: pd.DataFrame, cap: pd.DataFrame) -> None:
@@ -248,9 +253,9 @@ def _check_references(table: str, df: pd.DataFrame, keys: list[str], target: str
     offending rows."""
     if df.empty:
         return
-    have = pd.MultiIndex.from_frame(tdf[keys].astype(str))
-    want = pd.MultiIndex.from_frame(df[keys].astype(str))
-    bad = have.get_indexer(want) < 0
+    have = set(zip(*(tdf[k].astype(str).tolist() for k in keys)))
+    bad = np.fromiter((key not in have for key in zip(*(df[k].astype(str).tolist() for k in keys))),
+                      dtype=bool, count=len(df))
     if bad.any():
         raise ValueError(
             f"{table} rows reference {tuple(keys)} keys absent from {target}: "

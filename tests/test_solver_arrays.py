@@ -173,3 +173,25 @@ def test_a_highspy_exception_raises_solver_error(monkeypatch):
     monkeypatch.setattr(highspy.Highs, "run", boom)
     with pytest.raises(SolverError, match="highs failed: boom"):
         solve_lp_arrays(_arrays(index_problem(min_service())), time_limit_s=10)
+
+
+def test_index_links_options_to_their_sorted_rows_and_marks_absent_ones():
+    """Options of two systems in two quarters; capacity rows sorted by (system, quarter,
+    site); the power table has no rows, so every option's power link is -1."""
+    opts = [{"model": m, "system": s, "quarter": q, "m_output_per_chip_hour": 1.0,
+             "usd_per_chip_hour": 1.0, "replica_chips": 1, "kw_per_chip": 1.0}
+            for m, s, q in (("b", "h100", "2026Q2"), ("a", "b200", "2026Q1"),
+                            ("a", "h100", "2026Q1"))]
+    cap = [{"system": s, "quarter": q, "chips": 4.0}
+           for s, q in (("h100", "2026Q2"), ("h100", "2026Q1"), ("b200", "2026Q1"))]
+    dem = [{"model": m, "quarter": q, "m_output_per_hour": 1.0, "value_usd_per_m_output": 1.0,
+            "unmet_penalty_usd_per_m_output": 0.0}
+           for m, q in (("b", "2026Q2"), ("a", "2026Q1"), ("b", "2026Q1"))]
+    ix = index_problem(problem_from_records(opts, cap, dem))
+    # sorted options: (a, b200, Q1), (a, h100, Q1), (b, h100, Q2)
+    assert ix.option_keys[["model", "system"]].values.tolist() == [
+        ["a", "b200"], ["a", "h100"], ["b", "h100"]]
+    # capacity rows: (b200, Q1), (h100, Q1), (h100, Q2); demand rows: (a, Q1), (b, Q1), (b, Q2)
+    assert ix.option_cap.tolist() == [0, 1, 2]
+    assert ix.option_dem.tolist() == [0, 0, 2]
+    assert ix.option_pow.tolist() == [-1, -1, -1]
