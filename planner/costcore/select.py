@@ -195,8 +195,8 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
     r, b = np.nonzero(grid.fits[m, s])
     if r.size == 0:
         return pd.DataFrame(columns=[*UNITS, "meets_slo"])
-    full = np.full(grid.shape[3], 0)  # every layout of the triple, then its fitting cells
-    step = grid.terms.cells(full + m, full + s, full + q, np.arange(full.size)).step(
+    zero = np.zeros(grid.shape[3], dtype=np.intp)  # every layout of the triple, then the
+    step = grid.terms.cells(zero + m, zero + s, zero + q, np.arange(zero.size)).step(  # fits
         np.arange(len(grid.batch))[None, :])[r, b]
     full = np.full(r.shape, 0)
     cols = _metrics(grid, full + m, full + s, full + q, r, b, step)

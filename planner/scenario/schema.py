@@ -192,8 +192,16 @@ class Scenario(Section):
     @model_validator(mode="after")
     def _default_deployment(self) -> "Scenario":
         """Systems without a ``deployment`` take the scenario's (when it gives one)."""
-        if self.deployment is not None:
-            for name, system in self.systems.items():
-                if system.deployment is None:
-                    self.systems[name] = system.model_copy(update={"deployment": self.deployment})
+        self.systems.update(with_default_deployment(self.systems, self.deployment))
         return self
+
+
+def with_default_deployment(systems: dict[str, System], deployment: Optional[Deployment]
+                            ) -> dict[str, System]:
+    """``systems`` with ``deployment`` given to those that declare none (unchanged without
+    one): the scenario's rule, also applied to the systems a sweep sample re-validates."""
+    if deployment is None:
+        return systems
+    return {name: system if system.deployment is not None
+            else system.model_copy(update={"deployment": deployment})
+            for name, system in systems.items()}

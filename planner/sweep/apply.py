@@ -16,7 +16,7 @@ import pydantic
 
 from common.quarters import Quarter
 from common.section import Section
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import Scenario, with_default_deployment
 from planner.sweep.spec import Input
 
 
@@ -145,10 +145,8 @@ def _validate_changes(data: dict, base_data: dict, base: Scenario) -> Scenario |
             update[key] = section.model_validate(value)
         else:
             return None
-    if base.deployment is not None and "systems" in update:  # Scenario._default_deployment
-        update["systems"] = {name: s if s.deployment is not None else
-                             s.model_copy(update={"deployment": base.deployment})
-                             for name, s in update["systems"].items()}
+    if "systems" in update:  # the scenario's after-validator, on the systems validated here
+        update["systems"] = with_default_deployment(update["systems"], base.deployment)
     return base.model_copy(update=update)
 
 
