@@ -72,6 +72,34 @@ def test_panel_sizes_by_hand():
     assert plots.grid_shape(7) == (3, 3)
 
 
+def test_only_the_bottom_panel_of_each_column_has_quarter_labels():
+    from planner.plots.base import has_panel_below
+
+    # 4 panels in 3 columns: the first has the fourth below it
+    assert [has_panel_below(i, 4) for i in range(4)] == [True, False, False, False]
+    assert [has_panel_below(i, 7) for i in range(7)] == [True] * 4 + [False] * 3
+    assert not has_panel_below(0, 1)
+    fig = plots.cost_figure(economics(models=("a", "b", "c", "d")), "t")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    labelled = [any(t.get_visible() and t.get_text() for t in ax.get_xticklabels())
+                for ax in axes]
+    assert labelled == [False, True, True, True]
+    assert [t.get_text() for t in axes[3].get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
+    assert len(axes[0].get_xticks()) == 3  # the ticks stay, only their labels go
+
+
+def test_quarters_without_demand_are_shaded_as_one_band_per_run():
+    from matplotlib.patches import Rectangle
+
+    frame = economics(models=("a",), quarters=("2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1"))
+    frame.loc[frame["quarter"].isin(["2026Q1", "2026Q2", "2026Q4"]),
+              "demand_output_tokens_per_day"] = 0.0
+    ax = plots.cost_figure(frame, "t").axes[0]
+    bands = sorted(p.get_x() for p in ax.patches if isinstance(p, Rectangle)
+                   and p.get_facecolor()[:3] == (0.9, 0.9, 0.9))
+    assert bands == [-0.5, 2.5]
+
+
 def test_single_plots_are_1000_by_500_and_svg_is_svg():
     for fig in (plots.shadow_price_figure(utilisation(), "t"),
                 plots.pareto_figure(pareto(), "a", "2026Q3", min_speed=20)):

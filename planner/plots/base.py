@@ -80,21 +80,37 @@ def panels(n: int, title: str):
     return fig, flat[:n]
 
 
-def quarter_axis(ax, quarters: list[str]) -> None:
+def quarter_axis(ax, quarters: list[str], labels: bool = True) -> None:
+    """Quarters on the x axis, at most 8 ticks; their labels only when ``labels`` (a grid
+    labels the bottom panel of each column, see :func:`has_panel_below`)."""
     step = max(1, math.ceil(len(quarters) / 8))
-    ax.set_xticks(range(0, len(quarters), step), [quarters[i] for i in range(0, len(quarters), step)],
-                  rotation=45, ha="right", fontsize=7)
+    ticks = range(0, len(quarters), step)
+    if labels:
+        ax.set_xticks(ticks, [quarters[i] for i in ticks], rotation=45, ha="right", fontsize=7)
+    else:
+        ax.set_xticks(ticks)
+        ax.tick_params(axis="x", labelbottom=False)
     ax.set_xlim(-0.6, len(quarters) - 0.4)
     ax.grid(True, axis="y", alpha=0.3)
 
 
+def has_panel_below(index: int, n: int) -> bool:
+    """True when panel ``index`` of a grid of ``n`` (:func:`panels`) has another one below it,
+    which then carries the column's quarter labels: tick labels are most of a figure's
+    drawing time."""
+    return index + grid_shape(n)[1] < n
+
+
 def plain_log(ax, axis: str = "y") -> None:
-    """Log-axis labels as plain numbers (1, 10, 0.1), no minor labels: faster and clearer."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Log-axis labels as plain numbers (1, 10, 0.1); unlabelled minor ticks at 2 and 5 of
+    each decade only (eight per decade cost more to draw than the rest of a panel)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     target.set_minor_formatter(NullFormatter())
+    if target.get_scale() == "log":
+        target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
 
 
 def colours(names: list[str]) -> dict[str, tuple]:

@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.plots.base import (RC, SINGLE_SIZE_IN, colours, legend_line, legend_patch, order,
-                                panels, plain_log, pyplot, quarter_axis, save, text)
+from planner.plots.base import (RC, SINGLE_SIZE_IN, colours, has_panel_below, legend_line,
+                                legend_patch, order, panels, plain_log, pyplot, quarter_axis, save,
+                                text)
 
 def allocation_figure(allocation: pd.DataFrame, utilisation: pd.DataFrame, title: str):
     """Per system, stacked chips serving each model per quarter, with available chips."""
@@ -19,7 +20,7 @@ def allocation_figure(allocation: pd.DataFrame, utilisation: pd.DataFrame, title
     models = order(allocation, "model")
     colour = colours(models)
     fig, axes = panels(max(1, len(systems)), title)
-    for ax, system in zip(axes, systems):
+    for i, (ax, system) in enumerate(zip(axes, systems)):
         rows = allocation[allocation["system"] == system]
         table = (rows.pivot_table(index="quarter", columns="model", values="chips", aggfunc="sum")
                  .reindex(index=quarters, columns=models).fillna(0.0))
@@ -37,7 +38,7 @@ def allocation_figure(allocation: pd.DataFrame, utilisation: pd.DataFrame, title
                   label="available")
         ax.set_title(text(system))
         ax.set_ylabel("chips")
-        quarter_axis(ax, quarters)
+        quarter_axis(ax, quarters, not has_panel_below(i, len(systems)))
     if not systems:
         axes[0].text(0.5, 0.5, "no capacity in the horizon", ha="center", transform=axes[0].transAxes)
     handles = [legend_patch(colour[m], m) for m in models] + [legend_line("black", "available chips")]
@@ -49,10 +50,12 @@ NO_DEMAND_GREY = "0.9"
 
 
 def _shade_no_demand(ax, rows: pd.DataFrame) -> None:
-    """Grey bands over the quarters in which the model has no demand (before launch)."""
-    for i, d in enumerate(rows["demand_output_tokens_per_day"].fillna(0.0).to_numpy()):
-        if not d > 0:
-            ax.axvspan(i - 0.5, i + 0.5, color=NO_DEMAND_GREY, zorder=0, linewidth=0)
+    """Grey bands over the quarters in which the model has no demand (before launch): one
+    band per run of such quarters."""
+    none = ~(rows["demand_output_tokens_per_day"].fillna(0.0).to_numpy() > 0)
+    edges = np.flatnonzero(np.diff(np.r_[False, none, False].astype(np.int8)))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        ax.axvspan(start - 0.5, stop - 0.5, color=NO_DEMAND_GREY, zorder=0, linewidth=0)
 
 
 def demand_figure(economics: pd.DataFrame, title: str):
@@ -61,7 +64,7 @@ def demand_figure(economics: pd.DataFrame, title: str):
     quarters = sorted(set(economics["quarter"]))
     fig, axes = panels(len(models), title)
     x = np.arange(len(quarters))
-    for ax, model in zip(axes, models):
+    for i, (ax, model) in enumerate(zip(axes, models)):
         rows = economics[economics["model"] == model].set_index("quarter").reindex(quarters)
         served = rows["served_output_tokens_per_day"].fillna(0.0).to_numpy() / 1e9
         unmet = rows["unmet_output_tokens_per_day"].fillna(0.0).to_numpy() / 1e9
@@ -70,7 +73,7 @@ def demand_figure(economics: pd.DataFrame, title: str):
         ax.bar(x, unmet, bottom=served, color="tab:red", width=0.8)
         ax.set_title(text(model))
         ax.set_ylabel("B output tokens/day")
-        quarter_axis(ax, quarters)
+        quarter_axis(ax, quarters, not has_panel_below(i, len(models)))
     fig.legend(handles=[legend_patch("tab:blue", "served"), legend_patch("tab:red", "unmet"),
                         legend_patch(NO_DEMAND_GREY, "no demand")],
                loc="outside lower center", ncols=3, fontsize=7)
@@ -93,7 +96,7 @@ def cost_figure(economics: pd.DataFrame, title: str):
     if "clearing_price_usd_per_m_output" in economics.columns:  # price-responsive demand
         lines.append(("market-clearing price", "tab:red", "-."))
         columns.append("clearing_price_usd_per_m_output")
-    for ax, model in zip(axes, models):
+    for i, (ax, model) in enumerate(zip(axes, models)):
         rows = economics[economics["model"] == model].set_index("quarter").reindex(quarters)
         _shade_no_demand(ax, rows)
         series = [rows[c] for c in columns]
@@ -107,7 +110,7 @@ def cost_figure(economics: pd.DataFrame, title: str):
         plain_log(ax)
         ax.set_title(text(model))
         ax.set_ylabel("$ per M output tokens")
-        quarter_axis(ax, quarters)
+        quarter_axis(ax, quarters, not has_panel_below(i, len(models)))
     fig.legend(handles=[legend_line(c, label, s) for label, c, s in lines]
                + [legend_patch(NO_DEMAND_GREY, "no demand")], loc="outside lower center",
                ncols=len(lines) + 1, fontsize=7)
