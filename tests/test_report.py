@@ -167,3 +167,31 @@ def test_shortages_and_scarcity():
     u = pd.DataFrame({"system": ["x", "y"], "quarter": ["2026Q1"] * 2, "capacity_chips": [1, 2],
                       "shadow_price_usd_per_chip_hour": [0.0, 5.0]})
     assert list(findings.scarcest(u)["system"]) == ["y"]
+
+
+def test_pareto_csv_stacks_the_frontier_of_each_model_and_system(run_dir):
+    """pareto.csv (built from arrays) holds, per model and system, exactly the rows of the
+    cost core's own frontier, pareto(), in its order."""
+    import pandas as pd
+
+    from planner.report.rundata import PARETO_COLUMNS, pareto_frame
+    from planner.run.plan import make_plan
+    from planner.scenario.loaded import load_scenario
+
+    here = os.path.dirname(__file__)
+    plan = make_plan(load_scenario(os.path.join(here, "fixtures", "small.yaml")))
+    stacked = pareto_frame(plan)
+    quarter = str(plan.loaded.scenario.horizon.end)
+    assert list(stacked.columns) == PARETO_COLUMNS and len(stacked) > 0
+    pairs = list(dict.fromkeys(zip(stacked["model"], stacked["system"])))
+    assert len(pairs) >= 2
+    for model, system in pairs:
+        rows = stacked[(stacked["model"] == model) & (stacked["system"] == system)]
+        own = plan.cost_core.pareto(model, system, quarter)
+        assert (rows["quarter"] == quarter).all()
+        expected = own[[c for c in PARETO_COLUMNS if c in own.columns]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows[expected.columns].reset_index(drop=True), expected,
+                                      check_exact=True)
+        speed = plan.loaded.scenario.models[model].slo.min_output_tokens_per_s
+        assert (rows["min_output_tokens_per_s"] == speed).all()
+    assert stacked["replica_chips"].dtype == "int64" and stacked["meets_slo"].dtype == bool

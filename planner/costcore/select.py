@@ -180,21 +180,16 @@ def cheapest(grid: Grid) -> pd.DataFrame:
     return df[COLUMNS]
 
 
-def pareto(grid: Grid, model: str, system: str, quarter: str,
-           cost: str = "usd_per_m_output") -> pd.DataFrame:
-    """Non-dominated configurations of one triple: per-user speed up, ``cost`` down.
-
-    Only configurations that fit are considered; ``meets_slo`` marks those meeting both targets.
-    Rows are sorted by increasing speed (and so increasing cost). With
-    ``cost="usd_per_m_output_incl_input"`` the frontier contains the configuration
-    :func:`cheapest` picks.
-    """
+def pareto_columns(grid: Grid, model: str, system: str, quarter: str,
+                   cost: str = "usd_per_m_output") -> dict[str, np.ndarray]:
+    """The columns of :func:`pareto` as arrays (empty when nothing fits): what a caller
+    stacking many frontiers needs, without a DataFrame per triple."""
     m = grid.models.names.index(model)
     s = grid.systems.names.index(system)
     q = grid.quarters.index(str(quarter))
     r, b = np.nonzero(grid.fits[m, s])
     if r.size == 0:
-        return pd.DataFrame(columns=[*UNITS, "meets_slo"])
+        return {}
     zero = np.zeros(grid.shape[3], dtype=np.intp)  # every layout of the triple, then the
     step = grid.terms.cells(zero + m, zero + s, zero + q, np.arange(zero.size)).step(  # fits
         np.arange(len(grid.batch))[None, :])[r, b]
@@ -210,11 +205,25 @@ def pareto(grid: Grid, model: str, system: str, quarter: str,
     keep = np.ones(order.size, dtype=bool)
     keep[1:] = price[order][1:] < running[:-1]
     chosen = order[keep][::-1]
-    df = pd.DataFrame({k: np.asarray(v)[chosen] for k, v in cols.items()})
-    for key in _INT_COLUMNS:
-        df[key] = df[key].astype(np.int64)
+    return {k: (np.asarray(v)[chosen].astype(np.int64) if k in _INT_COLUMNS
+                else np.asarray(v)[chosen]) for k, v in cols.items()}
+
+
+def pareto(grid: Grid, model: str, system: str, quarter: str,
+           cost: str = "usd_per_m_output") -> pd.DataFrame:
+    """Non-dominated configurations of one triple: per-user speed up, ``cost`` down.
+
+    Only configurations that fit are considered; ``meets_slo`` marks those meeting both targets.
+    Rows are sorted by increasing speed (and so increasing cost). With
+    ``cost="usd_per_m_output_incl_input"`` the frontier contains the configuration
+    :func:`cheapest` picks.
+    """
+    cols = pareto_columns(grid, model, system, quarter, cost)
+    if not cols:
+        return pd.DataFrame(columns=[*UNITS, "meets_slo"])
+    df = pd.DataFrame(cols)
     df.attrs["units"] = dict(UNITS)
-    return df.reset_index(drop=True)
+    return df
 
 
 def grid_edges(table: pd.DataFrame, grid: Grid) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
@@ -196,24 +197,25 @@ def pareto_frame(plan) -> pd.DataFrame:
     """Frontiers of each served model on each system with chips at the horizon's last quarter,
     from the plan's own cost core evaluation (not a second one)."""
     from fleets.timeline import fleet_table
+    from planner.costcore.select import pareto_columns
 
     scenario = plan.loaded.scenario
     quarter = scenario.horizon.end
     fleet = fleet_table(scenario, [quarter])
     present = set(fleet.loc[fleet["available_chips"] > 0, "system"])
     systems = [s for s in scenario.systems if s in present] or list(scenario.systems)
-    frames = []
+    parts = []
     for model in (m for m in scenario.demand if m in scenario.models):
+        speed = scenario.models[model].slo.min_output_tokens_per_s
         for system in systems:
-            frame = plan.cost_core.pareto(model, system, quarter)
-            if frame.empty:
-                continue
-            frame = frame.assign(model=model, system=system, quarter=str(quarter),
-                                 min_output_tokens_per_s=scenario.models[model].slo.min_output_tokens_per_s)
-            frames.append(frame[PARETO_COLUMNS])
-    if not frames:
+            cols = pareto_columns(plan.cost_core.grid, model, system, str(quarter))
+            if cols:
+                n = len(cols["batch"])
+                parts.append({**cols, "model": [model] * n, "system": [system] * n,
+                              "quarter": [str(quarter)] * n, "min_output_tokens_per_s": [speed] * n})
+    if not parts:
         return pd.DataFrame(columns=PARETO_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in PARETO_COLUMNS})
 
 
 def write_pareto(plan, directory: str) -> list[str]:
