@@ -122,7 +122,7 @@ def test_a_scenario_extending_the_default_gets_the_elasticity_of_its_own_tiers(t
 def test_a_standalone_scenario_stays_inelastic_even_with_buy(tmp_path):
     # `planner init` files without their elasticity part: a scenario that does not extend the
     # default; --buy merges embedded procurement data, which does not make it the default's
-    from planner.scenario.scaffold import write_scaffold
+    from planner.output.scaffold import write_scaffold
 
     write_scaffold(str(tmp_path / "s"))
     path = tmp_path / "s" / "scenario.yaml"

@@ -67,7 +67,7 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
     """
     from planner.cli.util import pick, quarters_option
     from planner.output.atomic import check_destination
-    from planner.output.exports import describe, run_extras
+    from planner.output.exports import describe
     from planner.output.files import summary, write_run
     from planner.output.progress import Stages
     from planner.output.tables import json_text, terminal_width
@@ -95,13 +95,33 @@ def run(scenario, overrides, allow_extends, out_dir, force, integer, backend, ti
         if out_dir:
             with stage("writing files" + (", plots and report" if with_report else "")):
                 files = write_run(plan, out_dir, force=force,
-                                  extra=run_extras(plan, formats, with_report))
+                                  extra=_run_extras(plan, formats, with_report))
     if as_json:
         click.echo(json_text(summary(plan)))
     else:
         click.echo(render(plan, None if wide else terminal_width(), models, shown_quarters))
     if out_dir:
         click.echo(f"wrote {describe(files)} to {out_dir}", err=True)
+
+
+def _run_extras(plan, formats: tuple[str, ...], report: bool):
+    """The ``extra`` writer of ``write_run`` for `planner run --out`: the table exports of
+    ``formats``, then pareto.csv and the report when ``report``."""
+
+    def write(directory: str) -> list[str]:
+        from planner.output.exports import run_tables, write_tables
+        from planner.output.files import provenance
+
+        names = write_tables(run_tables(plan), provenance(plan), directory, formats) if formats else []
+        if report:
+            from planner.report import write_report
+            from planner.report.rundata import write_pareto
+
+            names += write_pareto(plan, directory)
+            names += write_report(directory, fresh=True)
+        return names
+
+    return write
 
 
 @click.command()

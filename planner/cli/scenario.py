@@ -84,7 +84,7 @@ def catalog(scenario, overrides, allow_extends, as_json):
 @reports_errors
 def init(directory):
     """Write an editable copy of the default scenario into DIRECTORY, split into files."""
-    from planner.scenario.scaffold import write_scaffold
+    from planner.output.scaffold import write_scaffold
 
     for path in write_scaffold(directory):
         click.echo(f"wrote {path}")

@@ -105,24 +105,6 @@ def _fixed_dates(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def run_extras(plan, formats=(), report: bool = False):
-    """The ``extra`` writer for runfiles.write_run: table exports, then pareto.csv + report."""
-
-    def write(directory: str) -> list[str]:
-        from planner.output.files import provenance
-
-        names = write_tables(run_tables(plan), provenance(plan), directory, formats) if formats else []
-        if report:
-            from planner.report import write_report
-            from planner.report.rundata import write_pareto
-
-            names += write_pareto(plan, directory)
-            names += write_report(directory, fresh=True)
-        return names
-
-    return write
-
-
 def describe(files: list[str]) -> str:
     """File names for a one-line message: plots/ summarised as a count."""
     plots = [f for f in files if f.startswith("plots/")]

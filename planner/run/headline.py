@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.output.tables import to_records
 from planner.run.pnl import DAYS_PER_QUARTER, HOURS_PER_QUARTER
 
 
@@ -50,7 +49,8 @@ def headline(economics: pd.DataFrame, pnl: pd.DataFrame, utilisation: pd.DataFra
         "lost_revenue_usd": float(pnl["lost_revenue_usd"].sum()),
         "bottleneck": _bottleneck(utilisation, fleet),
         "idle": _idle(pnl, utilisation),
-        "by_year": to_records(years.reset_index()),
+        "by_year": [{"year": year, **{k: None if np.isnan(v) else float(v) for k, v in row.items()}}
+                    for year, row in years.iterrows()],
         "moved_chips": float(pnl["moved_chips"].sum()),
         "capacity_gap": ({"quarter": str(gap.idxmax()), "chips": float(np.ceil(gap.max()))}
                          if not gap.empty else None),
