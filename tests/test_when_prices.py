@@ -56,8 +56,17 @@ def test_lowest_price_is_runs_price_at_target_margin(small_path):
     expected = {r["quarter"]: r["price_at_target_margin_usd_per_m_output"]
                 for r in run["economics"] if r["model"] == "big-moe"}
     rows = quarters(invoke("when", small_path, "--model", "big-moe", "--json", *CACHED))
-    assert {r["quarter"]: r["lowest_price_output_usd_per_m"] for r in rows} == \
-        pytest.approx(expected, rel=1e-12)
+    assert {r["quarter"]: r["lowest_price_output_usd_per_m"] for r in rows} == expected  # bits
+
+
+def test_lowest_price_of_a_free_tier_is_runs_too():
+    # no list revenue: the required revenue as it is, as `planner run` shows it (was null)
+    run = json.loads(invoke("run", "--json").stdout)
+    expected = {r["quarter"]: r["price_at_target_margin_usd_per_m_output"]
+                for r in run["economics"] if r["model"] == "free-tier"}
+    rows = quarters(invoke("when", "--model", "free-tier", "--json"))
+    got = {r["quarter"]: r["lowest_price_output_usd_per_m"] for r in rows}
+    assert got == expected and all(v > 0 for v in got.values())
     assert all(v > 0 for v in expected.values())
 
 

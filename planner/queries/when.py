@@ -25,6 +25,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.queries.servable import first_and_sustained, quarter_status
+from planner.run.economics import output_price_scale, price_at_margin
 from planner.run.plan import make_plan
 from planner.scenario.loaded import Loaded
 
@@ -144,22 +145,19 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
     fleet = plan.fleet[plan.fleet["available_chips"] > 0]
     available = costs.merge(fleet[["system", "quarter"]], on=["system", "quarter"])
 
-    input_revenue = d["revenue_usd_per_m_output"] - d["price_usd_per_m_output"]
-    cost = e["cost_usd_per_m_output_all_in"]
+    cost, revenue = e["cost_usd_per_m_output_all_in"], d["revenue_usd_per_m_output"]
     if price_input is None and price_cached is None:
-        # the rate card scaled (as run's price at target margin; --price-output alone scales
-        # the card too): the output price whose card leaves the margin
-        revenue_per_list = d["revenue_usd_per_m_output"] / d["price_usd_per_m_output"].where(
-            d["price_usd_per_m_output"] > 0)
-        lowest_price = cost / (1 - margin) / revenue_per_list
+        # the rate card scaled (--price-output alone scales the card too): run's price at
+        # target margin, at this margin
+        lowest_price = pd.Series(price_at_margin(cost, margin, output_price_scale(
+            d["price_usd_per_m_output"], revenue)))
     else:  # input prices held: the output price that leaves the margin (0: input covers it)
-        lowest_price = (cost / (1 - margin) - input_revenue).clip(lower=0.0)
-    revenue = d["revenue_usd_per_m_output"]
+        input_revenue = revenue - d["price_usd_per_m_output"]
+        lowest_price = (price_at_margin(cost, margin) - input_revenue).clip(lower=0.0)
     has_demand = d["m_output_per_hour"] > 0  # before launch: no margin, no lowest price
     lowest_price = lowest_price.where(has_demand)
-    achieved_margin = np.where((revenue > 0) & has_demand, 1 - cost / revenue.where(revenue > 0),
-                               np.nan)
-    per_task = _per_task_columns(loaded, model, task, e, d, margin) if task else None
+    achieved_margin = e["gross_margin"].to_numpy()  # at the price asked: the plan's
+    per_task = _per_task_columns(plan, model, task, margin) if task else None
     if price_per_task is not None:  # the price and margin that count are the task's
         check = (np.full(len(e), price_per_task), per_task["lowest_price_usd_per_task"],
                  per_task["margin_per_task"], " per task")
@@ -215,26 +213,22 @@ def when(loaded: Loaded, model: str, price_output: float | None, price_input: fl
                       share_of_rack)
 
 
-def _per_task_columns(loaded: Loaded, model: str, task: str, e: pd.DataFrame, d: pd.DataFrame,
-                      margin: float) -> pd.DataFrame:
-    """Tokens, cost, price, margin and lowest price (at ``margin``) per task, per quarter."""
-    from demand.timeline import usd_per_task
+def _per_task_columns(plan, model: str, task: str, margin: float) -> pd.DataFrame:
+    """Tokens, cost, price, margin and lowest price (at ``margin``) per task, per quarter of
+    ``model``: :func:`planner.run.tasks.per_task_economics` of the plan."""
+    from planner.run.tasks import per_task_economics
 
-    m = loaded.scenario.models[model]
-    tokens, hit = m.tokens_per_task[task], m.workload.cache_hit
-    has_demand = (d["m_output_per_hour"] > 0).to_numpy()  # before launch: no margin or price
-    cost = usd_per_task(tokens.input_tokens, tokens.output_tokens, e["cost_usd_per_m_input"],
-                        e["cost_usd_per_m_output"])
-    price = usd_per_task(tokens.input_tokens, tokens.output_tokens,
-                         (1 - hit) * d["price_usd_per_m_input"]
-                         + hit * d["price_usd_per_m_cached_input"], d["price_usd_per_m_output"])
+    rows = per_task_economics(plan, task, margin)
+    quarters = plan.economics.loc[plan.economics["model"] == model, "quarter"]
+    rows = rows[rows["model"] == model].set_index("quarter").reindex(quarters)
     return pd.DataFrame({
-        "input_tokens_per_task": tokens.input_tokens,
-        "output_tokens_per_task": tokens.output_tokens,
-        "cost_usd_per_task": cost, "price_usd_per_task": price,
-        "margin_per_task": np.where((price > 0) & has_demand,
-                                    1 - cost / np.where(price > 0, price, 1.0), np.nan),
-        "lowest_price_usd_per_task": np.where(has_demand, cost / (1 - margin), np.nan)})
+        "input_tokens_per_task": rows["input_tokens_per_task"],
+        "output_tokens_per_task": rows["output_tokens_per_task"],
+        "cost_usd_per_task": rows["cost_usd_per_task"],
+        "price_usd_per_task": rows["list_usd_per_task"],
+        "margin_per_task": rows["gross_margin_per_task"],
+        "lowest_price_usd_per_task": rows["price_at_target_margin_usd_per_task"],
+    }).reset_index(drop=True)
 
 
 def _binding(available: pd.DataFrame, econ: pd.Series, dem: pd.Series, priced, margin: float,

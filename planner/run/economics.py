@@ -59,6 +59,22 @@ def gross_margin(cost_usd_per_m_output_all_in, revenue_usd_per_m_output, has_dem
         return np.where(revenue > 0, 1.0 - cost / np.where(revenue > 0, revenue, 1.0), np.nan)
 
 
+def output_price_scale(list_usd_per_m_output, revenue_usd_per_m_output):
+    """The output list price per $ of list revenue: a required revenue R is shown as the
+    output list price R x this (the rate card scaled, input prices in proportion); 1 without
+    list revenue (a free tier: R as it is)."""
+    revenue = np.asarray(revenue_usd_per_m_output, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(revenue > 0, np.asarray(list_usd_per_m_output, dtype=float)
+                        / np.where(revenue > 0, revenue, 1.0), 1.0)
+
+
+def price_at_margin(cost, margin, scale=1.0):
+    """The price that leaves ``margin`` on ``cost``: cost / (1 - margin), x ``scale`` (see
+    :func:`output_price_scale`); margin 0 is the break-even price."""
+    return scale * cost / (1 - margin)
+
+
 def _split_costs(costs: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
     """Cost core's $/M input and output, raised by the peak-to-average factor (idle hours)."""
     out = costs[["model", "system", "quarter", "usd_per_m_input", "usd_per_m_output"]].merge(
@@ -150,12 +166,14 @@ def economics_table(demand: pd.DataFrame, options: pd.DataFrame, allocation: pd.
     out["gross_margin"] = gross_margin(cost_all_in, revenue, has_demand)
     cost_all_in = np.where(has_demand, cost_all_in, np.nan)  # cost columns above stay: what
     rent = np.where(has_demand, rent, np.nan)                # serving would cost at no load
-    as_price = np.where(revenue > 0, out["price_usd_per_m_output"] / revenue.where(revenue > 0), 1.0)
+    scale = output_price_scale(out["price_usd_per_m_output"], revenue)
     out["scarcity_rent_usd_per_m_output"] = rent
-    out["break_even_price_usd_per_m_output"] = as_price * cost_all_in
-    out["price_at_target_margin_usd_per_m_output"] = as_price * cost_all_in / (1 - target_margin)
-    out["scarcity_price_usd_per_m_output"] = as_price * (cost_all_in + rent)
-    out["achievable_price_usd_per_m_output"] = as_price * (cost_all_in + rent) / (1 - target_margin)
+    out["break_even_price_usd_per_m_output"] = price_at_margin(cost_all_in, 0.0, scale)
+    out["price_at_target_margin_usd_per_m_output"] = price_at_margin(cost_all_in, target_margin,
+                                                                     scale)
+    out["scarcity_price_usd_per_m_output"] = price_at_margin(cost_all_in + rent, 0.0, scale)
+    out["achievable_price_usd_per_m_output"] = price_at_margin(cost_all_in + rent, target_margin,
+                                                               scale)
     out = out.rename(columns={"price_usd_per_m_input": "list_usd_per_m_input",
                               "price_usd_per_m_output": "list_usd_per_m_output",
                               "output_tokens_per_day": "demand_output_tokens_per_day"})

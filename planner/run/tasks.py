@@ -24,6 +24,7 @@ import pandas as pd
 
 from demand.timeline import usd_per_task
 from planner.errors import InputError, Problem
+from planner.run.economics import gross_margin, price_at_margin
 from planner.scenario.schema import Scenario
 
 UNITS = {
@@ -80,21 +81,24 @@ def list_price_per_task(tokens: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFr
     return rows[["model", "task", "quarter", "list_usd_per_task"]]
 
 
-def per_task_economics(plan, task: str | None = None) -> pd.DataFrame:
+def per_task_economics(plan, task: str | None = None, margin: float | None = None
+                       ) -> pd.DataFrame:
     """Per (task, model, quarter) of a solved plan: tokens, cost, list price, margin, prices.
 
     Costs are the plan's per-token costs on the systems used (the cheapest available one for
     unserved demand; peak-to-average included), so ``cost_usd_per_task`` = input tokens x
     ``cost_usd_per_m_input`` + output tokens x ``cost_usd_per_m_output``, over 1e6.
     ``gross_margin_per_task`` = 1 - cost / list price per task; ``price_at_target_margin`` =
-    cost / (1 - target margin); ``achievable_price`` adds the scarcity rent in the proportion
-    the per-token economics carries it. Only models with demand and ``tokens_per_task``.
+    cost / (1 - margin) (``margin``: default the scenario's target; the definitions of
+    :mod:`planner.run.economics`); ``achievable_price`` adds the scarcity rent in the
+    proportion the per-token economics carries it. Only models with demand and
+    ``tokens_per_task``.
     Columns: task, model, quarter, input/output_tokens_per_task, served_fraction, systems,
     cost_basis, cost_usd_per_task, list_usd_per_task, gross_margin_per_task,
     price_at_target_margin_usd_per_task, achievable_price_usd_per_task.
     """
     scenario = plan.loaded.scenario
-    margin = scenario.economics.target_margin
+    margin = scenario.economics.target_margin if margin is None else margin
     tokens = task_tokens(scenario, task)
     e = plan.economics
     rows = tokens.merge(e[["model", "quarter", "demand_output_tokens_per_day", "served_fraction",
@@ -115,9 +119,9 @@ def per_task_economics(plan, task: str | None = None) -> pd.DataFrame:
         "served_fraction": rows["served_fraction"], "systems": rows["systems"],
         "cost_basis": rows["cost_basis"], "cost_usd_per_task": cost,
         "list_usd_per_task": listed,
-        "gross_margin_per_task": np.where(listed > 0, 1 - cost / listed.where(listed > 0), np.nan),
-        "price_at_target_margin_usd_per_task": cost / (1 - margin),
-        "achievable_price_usd_per_task": cost / (1 - margin) * rent_factor.fillna(1.0),
+        "gross_margin_per_task": gross_margin(cost, listed, True),
+        "price_at_target_margin_usd_per_task": price_at_margin(cost, margin),
+        "achievable_price_usd_per_task": price_at_margin(cost, margin) * rent_factor.fillna(1.0),
     })
     # as the per-token economics: no demand (before launch), no margin or price
     no_demand = ~(out["demand_output_tokens_per_day"] > 0)

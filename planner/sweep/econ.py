@@ -59,11 +59,8 @@ def sample_economics(solved: Solved, demand: DemandArrays, n_models: int, n_syst
     served2, dem2 = served.reshape(shape), demand.m_output_per_hour
     spend = np.where(served2 > SERVED_EPS, usd_hour.reshape(shape), 0.0)
     income = demand.revenue * served2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        served_share = np.where(dem2.sum(axis=1) > 0,
-                                served2.sum(axis=1) / dem2.sum(axis=1), np.nan)
-        horizon_margin = np.where(income.sum(axis=1) > 0,
-                                  1.0 - spend.sum(axis=1) / income.sum(axis=1), np.nan)
-        fleet_margin = (1.0 - spend.sum() / income.sum()) if income.sum() > 0 else np.nan
+    served_share = served_fraction(served2.sum(axis=1), dem2.sum(axis=1))
+    horizon_margin = gross_margin(spend.sum(axis=1), income.sum(axis=1), True)
+    fleet_margin = gross_margin(spend.sum(), income.sum(), True)
     return SampleEconomics(fraction, cost, margin, when, served_share, horizon_margin,
                            float(fleet_margin))
