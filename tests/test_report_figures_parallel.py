@@ -92,3 +92,13 @@ def test_a_failing_warm_up_is_only_a_lost_head_start(monkeypatch):
         assert figures._render_all(MAKERS) == alone
         with pytest.raises(RuntimeError, match="a report figure failed(.|\n)*_Odd: odd/maker"):
             figures._render_all([_failing])
+
+
+@pytest.mark.skipif(not figures._can_fork(), reason="needs fork")
+def test_workers_draw_without_cyclic_gc_and_the_caller_keeps_it(monkeypatch):
+    import gc
+
+    _cores(monkeypatch, {0, 1})
+    with figures.warm_workers():
+        in_worker = figures._WARM[-1].submit(gc.isenabled).result()
+    assert in_worker is False and gc.isenabled()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 from dataclasses import dataclass
@@ -166,8 +167,8 @@ def _kill(pool) -> None:
 
 def _start_worker(parent: int) -> None:
     """A worker ignores Ctrl-C and SIGTERM (the command stops it), dies with the command
-    (even when that is killed outright), and warms matplotlib up: imported, its fonts loaded
-    by drawing one tiny figure."""
+    (even when that is killed outright), warms matplotlib up (imported, its fonts loaded by
+    drawing one tiny figure) and then draws without cyclic garbage collection."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -184,6 +185,10 @@ def _start_worker(parent: int) -> None:
         plots.warm_up()
     except Exception:  # noqa: BLE001 - a head start only: a real fault shows in the figures
         pass
+    # it lives for one report's figures, whose cycles it would otherwise collect ~25 times
+    # per figure (~6 % of the drawing CPU); what it inherited is frozen, never scanned
+    gc.freeze()
+    gc.disable()
 
 
 def _can_fork() -> bool:
