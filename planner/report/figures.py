@@ -186,8 +186,7 @@ def _start_worker(parent: int) -> None:
     except Exception:  # noqa: BLE001 - a head start only: a real fault shows in the figures
         pass
     # it lives for one report's figures, whose cycles it would otherwise collect ~25 times
-    # per figure (~6 % of the drawing CPU); what it inherited is frozen, never scanned
-    gc.freeze()
+    # per figure (~6 % of the drawing CPU)
     gc.disable()
 
 
